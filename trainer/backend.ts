@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmConvGradients } from './wasm-kernels/conv2d-grads.ts';
+import { registerWasmMatMul } from './wasm-kernels/matmul.ts';
 
 /** What the caller may ask for: the best available, or one backend by name. */
 export type BackendChoice = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
@@ -61,7 +62,10 @@ async function startNative(name: 'tensorflow-gpu' | 'tensorflow'): Promise<Backe
 }
 
 async function startJs(name: 'wasm' | 'cpu'): Promise<BackendInfo> {
-  if (name === 'wasm') registerWasmConvGradients();
+  if (name === 'wasm') {
+    registerWasmConvGradients();
+    registerWasmMatMul();
+  }
   if (!(await tf.setBackend(name))) throw new Error(`the ${name} backend failed to initialise`);
   const pkg = name === 'wasm' ? '@tensorflow/tfjs-backend-wasm' : '@tensorflow/tfjs-backend-cpu';
   return { name, package: `${pkg}@${tf.version_core}` };

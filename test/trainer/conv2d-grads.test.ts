@@ -62,7 +62,8 @@ async function gradients(backend: string, c: Case, fused: boolean) {
       return y.mul(tf.tensor(values(y.size, 3), y.shape)).sum();
     };
     const [dx, df] = tf.grads(forward as (...a: tf.Tensor[]) => tf.Tensor)([x, f]);
-    return { dx: dx.dataSync().slice(), df: df.dataSync().slice(), shapes: [dx.shape, df.shape] };
+    const [dxs, dfs] = [Float32Array.from(dx.dataSync()), Float32Array.from(df.dataSync())];
+    return { dx: dxs, df: dfs, shapes: [dx.shape, df.shape] };
   });
 }
 
