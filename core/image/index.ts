@@ -10,6 +10,6 @@ export { DEFAULT_IMAGE_LIMITS, IMAGE_MEDIA_TYPES, readImageHeader } from './form
 export type { ImageFormat, ImageHeader, ImageLimits } from './format.ts';
 export { readOrientation } from './orientation.ts';
 export { pixelsToInput, preprocessImage } from './preprocess.ts';
-export type { PreprocessSpec, PreprocessedImage } from './preprocess.ts';
+export type { InputSpec, PreprocessedImage } from './preprocess.ts';
 export { areaSpans, BT601_LUMA, WHITE_LEVEL } from './resample.ts';
 export type { PlaneShape } from './resample.ts';

@@ -15,8 +15,11 @@ import { readImageHeader, type ImageFormat, type ImageLimits } from './format.ts
 import { readOrientation } from './orientation.ts';
 import { resampleOriented, swapsAxes, WHITE_LEVEL, type PlaneShape } from './resample.ts';
 
-/** The manifest's `preprocess` block: the model input's shape and whether to invert. */
-export interface PreprocessSpec extends PlaneShape {
+/**
+ * The model input an image becomes: `channels` (C), `height` (H), `width` (W) from the model
+ * manifest's `input.shape`, and `invert` from its `preprocess` block.
+ */
+export interface InputSpec extends PlaneShape {
   /** `x -> 1 - x` after scaling to [0, 1] (a light-on-dark model fed dark-on-light photos). */
   invert: boolean;
 }
@@ -38,7 +41,7 @@ export interface PreprocessedImage {
  */
 export async function preprocessImage(
   bytes: Uint8Array,
-  spec: PreprocessSpec,
+  spec: InputSpec,
   decode: ImageDecoder,
   limits: ImageLimits,
 ): Promise<PreprocessedImage> {
@@ -56,7 +59,7 @@ export async function preprocessImage(
 export function pixelsToInput(
   image: RgbaImage,
   orientation: number,
-  spec: PreprocessSpec,
+  spec: InputSpec,
 ): Float32Array {
   const { channels, height: outH, width: outW } = spec;
   const swap = swapsAxes(orientation);

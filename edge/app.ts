@@ -1,0 +1,129 @@
+/**
+ * The Hono app: routes, validation hooks, CORS, Server-Timing, the index version header and the
+ * one error handler. Everything that does I/O or holds state is passed in ({@link EdgeDeps}), so
+ * tests and other runtimes supply their own.
+ */
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { cors } from 'hono/cors';
+import { methodNotAllowed } from 'hono/method-not-allowed';
+import type { ImageDecoder } from '../core/image/index.ts';
+import { CatalogUnavailableError, type CatalogStore } from './catalog/store.ts';
+import type { LoadedCatalog } from './catalog/load.ts';
+import type { EdgeConfig } from './config.ts';
+import { ApiError, handleError } from './errors.ts';
+import { registerItemRoutes } from './routes/items.ts';
+import { registerMetaRoutes } from './routes/meta.ts';
+import { registerSearchRoutes } from './routes/search.ts';
+import { ServerTiming } from './timing.ts';
+
+/** Response header naming the catalog version that answered. */
+export const INDEX_VERSION_HEADER = 'X-Index-Version';
+
+/** What the app needs from its runtime. */
+export interface EdgeDeps {
+  config: EdgeConfig;
+  store: CatalogStore;
+  /** The image decoder, instantiated on first use. */
+  decoder(): Promise<ImageDecoder>;
+  /** The edge cache for similar-items answers (`caches.default`), if any. */
+  cache(): Promise<Cache | undefined>;
+}
+
+/** Hono environment of the app: per-request variables. */
+export interface AppEnv {
+  Variables: { timing: ServerTiming; deps: EdgeDeps };
+}
+
+/** Context of a route handler. */
+export type AppContext = Context<AppEnv>;
+
+/** Builds the app over `deps`. */
+export function createApp(deps: EdgeDeps): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  app.onError(handleError);
+  app.notFound((c) => {
+    throw new ApiError('not_found', `no route ${c.req.method} ${c.req.path}; see /openapi.json`);
+  });
+  app.use(corsFromAllowlist(deps.config.corsOrigins));
+  app.use(async (c, next) => {
+    c.set('deps', deps);
+    c.set('timing', new ServerTiming());
+    await next();
+    const header = c.get('timing').header();
+    if (header !== '') c.res.headers.set('Server-Timing', header);
+  });
+  app.use(
+    methodNotAllowed({
+      app,
+      onMethodNotAllowed: (c, allowed) => {
+        throw new ApiError('method_not_allowed', `${c.req.method} is not allowed here`, {
+          Allow: allowed.join(', '),
+        });
+      },
+    }),
+  );
+  registerMetaRoutes(app);
+  registerItemRoutes(app);
+  registerSearchRoutes(app);
+  return app;
+}
+
+/**
+ * The serving catalog, and the index version header on the response.
+ * @throws ApiError `service_unavailable` (503) while no catalog version could be loaded
+ */
+export async function catalogOf(c: AppContext): Promise<LoadedCatalog> {
+  const { store } = c.get('deps');
+  let catalog: LoadedCatalog;
+  try {
+    const waitUntil = executionWaitUntil(c);
+    catalog = await store.current(waitUntil);
+  } catch (err) {
+    if (err instanceof CatalogUnavailableError) {
+      throw new ApiError('service_unavailable', `no catalog is loaded: ${err.message}`, {
+        'Retry-After': '5',
+      });
+    }
+    throw err;
+  }
+  c.header(INDEX_VERSION_HEADER, catalog.version);
+  return catalog;
+}
+
+/** `ctx.waitUntil` when the app runs in a Worker; undefined in plain `app.request` calls. */
+export function executionWaitUntil(c: AppContext): ((p: Promise<unknown>) => void) | undefined {
+  try {
+    const ctx = c.executionCtx;
+    return (p) => ctx.waitUntil(p);
+  } catch {
+    return undefined;
+  }
+}
+
+function validationHook(
+  result: { target: string; success: boolean; error?: { issues: ValidationIssue[] } },
+  _c: Context,
+): void {
+  if (result.success) return;
+  const issue = result.error?.issues[0];
+  const where = issue ? [result.target, ...issue.path].join('.') : result.target;
+  const message = `${where}: ${issue?.message ?? 'invalid'}`;
+  throw new ApiError(result.target === 'json' ? 'invalid_body' : 'invalid_parameter', message);
+}
+
+interface ValidationIssue {
+  path: PropertyKey[];
+  message: string;
+}
+
+function corsFromAllowlist(origins: string[]) {
+  const any = origins.includes('*');
+  return cors({
+    origin: (origin) => (any ? '*' : origins.includes(origin) ? origin : null),
+    allowMethods: ['GET', 'HEAD', 'POST', 'OPTIONS'],
+    allowHeaders: ['Content-Type', 'If-None-Match'],
+    exposeHeaders: [INDEX_VERSION_HEADER, 'Server-Timing', 'ETag'],
+    maxAge: 86400,
+  });
+}

@@ -1,0 +1,75 @@
+/**
+ * Search helpers shared by the routes: hits with their metadata, query vectors checked against
+ * `d`, and item lookups that answer 404 for unknown ids.
+ */
+import type { LoadedCatalog } from '../catalog/load.ts';
+import type { Hit, SearchOptions } from '../catalog/types.ts';
+import { ApiError } from '../errors.ts';
+
+/** A hit as answered: id, cosine score and the item's metadata. */
+export interface HitView {
+  id: string;
+  score: number;
+  metadata: { category?: string; title?: string; imageUrl?: string };
+}
+
+/** Attaches metadata to hits. */
+export function viewHits(catalog: LoadedCatalog, hits: Hit[]): HitView[] {
+  return hits.map((hit) => ({ id: hit.id, score: hit.score, metadata: metadataOf(catalog, hit) }));
+}
+
+function metadataOf(catalog: LoadedCatalog, hit: Hit): HitView['metadata'] {
+  const { category, title, imageUrl } = catalog.index.item(hit.ordinal);
+  const metadata: HitView['metadata'] = {};
+  if (category !== undefined) metadata.category = category;
+  if (title !== undefined) metadata.title = title;
+  if (imageUrl !== undefined) metadata.imageUrl = imageUrl;
+  return metadata;
+}
+
+/** The ordinal of `id`, or ApiError `unknown_item` (404). */
+export function ordinalOrThrow(catalog: LoadedCatalog, id: string): number {
+  const ordinal = catalog.index.ordinalOf(id);
+  if (ordinal === undefined) {
+    throw new ApiError('unknown_item', `no item has id '${id.slice(0, 80)}'`);
+  }
+  return ordinal;
+}
+
+/** Neighbours of a catalog item (itself excluded). */
+export function searchById(catalog: LoadedCatalog, id: string, k: number, options: SearchOptions) {
+  ordinalOrThrow(catalog, id);
+  return viewHits(catalog, catalog.index.searchById(id, k, options));
+}
+
+/**
+ * Checks a query vector against `d` and normalises it to unit length.
+ * @throws ApiError `invalid_vector` (422) for a wrong length, a non-finite value or norm 0
+ */
+export function queryVector(catalog: LoadedCatalog, values: readonly number[]): Float32Array {
+  const d = catalog.index.header.d;
+  if (values.length !== d) {
+    throw new ApiError('invalid_vector', `the vector has ${values.length} values, d is ${d}`);
+  }
+  let norm = 0;
+  for (const v of values) {
+    if (!Number.isFinite(v))
+      throw new ApiError('invalid_vector', 'the vector has a non-finite value');
+    norm += v * v;
+  }
+  norm = Math.sqrt(norm);
+  if (!(norm > 0) || !Number.isFinite(norm)) {
+    throw new ApiError('invalid_vector', `the vector's norm is ${norm}; it must be finite and > 0`);
+  }
+  return Float32Array.from(values, (v) => v / norm);
+}
+
+/** Neighbours of a unit query vector. */
+export function searchByVector(
+  catalog: LoadedCatalog,
+  query: Float32Array,
+  k: number,
+  options: SearchOptions,
+): HitView[] {
+  return viewHits(catalog, catalog.index.search(query, k, options));
+}

@@ -1,0 +1,112 @@
+/**
+ * `GET /v1/items/{id}` and `GET /v1/items/{id}/similar`. Similar-items answers depend only on
+ * the URL and the catalog version, so they are cacheable: Cache-Control with max-age and
+ * s-maxage, an ETag from the catalog version (304 on If-None-Match), and the Workers Cache API
+ * keyed by URL and version, so a new version never serves an old answer.
+ */
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
+import { catalogOf, executionWaitUntil, INDEX_VERSION_HEADER, type AppEnv } from '../app.ts';
+import type { LoadedCatalog } from '../catalog/load.ts';
+import {
+  errorResponses,
+  ItemParamsSchema,
+  ItemSchema,
+  SearchQuerySchema,
+  SearchResultSchema,
+} from '../schemas.ts';
+import { ordinalOrThrow, searchById, viewHits } from './hits.ts';
+
+/** Bumped when the answer's format changes, so ETags and cache keys change with it. */
+export const RESPONSE_REVISION = 1;
+
+const item = createRoute({
+  method: 'get',
+  path: '/v1/items/{id}',
+  summary: 'One catalog item and its metadata',
+  request: { params: ItemParamsSchema },
+  responses: {
+    200: { description: 'item', content: { 'application/json': { schema: ItemSchema } } },
+    ...errorResponses(400, 404, 503),
+  },
+});
+
+const similar = createRoute({
+  method: 'get',
+  path: '/v1/items/{id}/similar',
+  summary: 'The k catalog items most similar to an item (cacheable)',
+  request: { params: ItemParamsSchema, query: SearchQuerySchema },
+  responses: {
+    200: {
+      description: 'neighbours, most similar first',
+      content: { 'application/json': { schema: SearchResultSchema } },
+    },
+    304: { description: 'not modified (If-None-Match matched the ETag)' },
+    ...errorResponses(400, 404, 503),
+  },
+});
+
+/** The strong ETag of every similar-items answer of one catalog version. */
+export function etagOf(catalog: LoadedCatalog): string {
+  return `"${catalog.version}.r${RESPONSE_REVISION}"`;
+}
+
+/** Adds the item routes to `app`. */
+export function registerItemRoutes(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(item, async (c) => {
+    const catalog = await catalogOf(c);
+    const { id } = c.req.valid('param');
+    const ordinal = ordinalOrThrow(catalog, id);
+    const [hit] = viewHits(catalog, [{ ordinal, id, score: 1 }]);
+    return c.json({ id, metadata: hit.metadata, version: catalog.version }, 200);
+  });
+
+  app.openapi(similar, async (c) => {
+    const catalog = await catalogOf(c);
+    const { config, cache: openCache } = c.get('deps');
+    const etag = etagOf(catalog);
+    const { cacheMaxAgeSeconds: maxAge, cacheSMaxAgeSeconds: sMaxAge } = config;
+    const cacheControl = `public, max-age=${maxAge}, s-maxage=${sMaxAge}`;
+    const headers = { ETag: etag, 'Cache-Control': cacheControl };
+    if (matchesEtag(c.req.header('If-None-Match'), etag)) {
+      return c.body(null, 304, { ...headers, [INDEX_VERSION_HEADER]: catalog.version });
+    }
+    const cache = await openCache();
+    const key = cacheKey(c.req.url, catalog.version);
+    const timing = c.get('timing');
+    const cached = cache ? await timing.time('cache', () => cache.match(key)) : undefined;
+    if (cached) {
+      const hit = new Response(cached.body, cached);
+      hit.headers.set(INDEX_VERSION_HEADER, catalog.version);
+      hit.headers.set('X-Cache', 'hit');
+      return hit;
+    }
+
+    const { id } = c.req.valid('param');
+    const { k, category } = c.req.valid('query');
+    const hits = await timing.time('search', () => searchById(catalog, id, k, { category }));
+    const response = c.json({ version: catalog.version, k, hits }, 200, headers);
+    const waitUntil = executionWaitUntil(c);
+    if (cache) {
+      const stored = cache.put(key, response.clone());
+      if (waitUntil) waitUntil(stored);
+      else await stored;
+    }
+    return response;
+  });
+}
+
+function matchesEtag(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  return header
+    .split(',')
+    .map((t) => t.trim().replace(/^W\//, ''))
+    .some((t) => t === etag || t === '*');
+}
+
+/** The Cache API key: the request URL (query sorted) plus the catalog version. */
+function cacheKey(url: string, version: string): Request {
+  const key = new URL(url);
+  key.searchParams.sort();
+  key.searchParams.set('__catalog', version);
+  return new Request(key.toString(), { method: 'GET' });
+}
