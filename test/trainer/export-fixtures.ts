@@ -16,15 +16,18 @@ function init(seed: number) {
 }
 
 /**
- * An encoder shaped like the project's (28×28×1 → two stride-2 'same' convs → Flatten → Dense),
- * small: 8 and 16 filters, d = 16.
+ * An encoder shaped like the project's (28×28×1 → two stride-2 'same' ReLU convs → Flatten →
+ * Dense), small: by default 8 and 16 filters, d = 16.
  */
-export function smallEncoder(seed = 1): tf.LayersModel {
+export function smallEncoder(
+  options: { seed?: number; filters?: [number, number]; d?: number } = {},
+): tf.LayersModel {
+  const { seed = 1, filters = [8, 16], d = 16 } = options;
   return tf.sequential({
     layers: [
       tf.layers.conv2d({
         inputShape: [28, 28, 1],
-        filters: 8,
+        filters: filters[0],
         kernelSize: 3,
         strides: 2,
         padding: 'same',
@@ -32,7 +35,7 @@ export function smallEncoder(seed = 1): tf.LayersModel {
         ...init(seed),
       }),
       tf.layers.conv2d({
-        filters: 16,
+        filters: filters[1],
         kernelSize: 3,
         strides: 2,
         padding: 'same',
@@ -40,7 +43,7 @@ export function smallEncoder(seed = 1): tf.LayersModel {
         ...init(seed + 2),
       }),
       tf.layers.flatten(),
-      tf.layers.dense({ units: 16, ...init(seed + 4) }),
+      tf.layers.dense({ units: d, ...init(seed + 4) }),
     ],
   });
 }

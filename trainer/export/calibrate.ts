@@ -121,8 +121,12 @@ export function entropyThresholdBins(h: Float64Array, levels: number): number {
 
 function entropyRange(values: Float32Array, [lo, hi]: Range): Range {
   if (lo >= 0) {
+    // Exact zeros (ReLU's spike) are quantized exactly whatever the threshold (zero point 0);
+    // left in, their one bin dominates the divergence and drives the threshold far too low.
+    const positive = values.filter((v) => v > 0);
+    if (positive.length === 0) return [lo, hi];
     const t =
-      (entropyThresholdBins(histogram(values, hi, HISTOGRAM_BINS), UINT8_STEPS) * hi) /
+      (entropyThresholdBins(histogram(positive, hi, HISTOGRAM_BINS), UINT8_STEPS) * hi) /
       HISTOGRAM_BINS;
     return [lo, Math.min(hi, t)];
   }

@@ -17,8 +17,10 @@ export type OnnxDType = keyof typeof ONNX_DTYPE;
 /** `AttributeProto.AttributeType` values of the attribute kinds the exporter uses. */
 export const ONNX_ATTRIBUTE_TYPE = { FLOAT: 1, INT: 2, STRING: 3, INTS: 7 } as const;
 
+// proto2 (explicit presence: a zero that is set is written; repeated scalars unpacked), as
+// onnx.proto. protobufjs reads a JSON field without an edition as proto3.
 const f = (id: number, type: string, rule?: 'repeated') =>
-  rule ? { id, type, rule } : { id, type };
+  rule ? { id, type, rule, edition: 'proto2' } : { id, type, edition: 'proto2' };
 
 const SCHEMA = {
   nested: {
