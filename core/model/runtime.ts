@@ -61,6 +61,26 @@ function divertInstantiate(module: WebAssembly.Module): void {
   (WebAssembly as { instantiate: unknown }).instantiate = wrapped;
 }
 
+/** Smallest plausible size of the runtime's .wasm, in bytes (the real one is ~15 MB). */
+const MIN_WASM_BYTES = 1024;
+
+function checkSource(source: OrtWasmSource): void {
+  if ('wasmModule' in source) {
+    if (!(source.wasmModule instanceof WebAssembly.Module)) {
+      throw new ModelError(
+        'runtime_init',
+        'wasmModule is not a WebAssembly.Module; import ort-wasm-simd-threaded.wasm as a module',
+      );
+    }
+  } else if (!(source.wasmBinary?.byteLength >= MIN_WASM_BYTES)) {
+    throw new ModelError(
+      'runtime_init',
+      `wasmBinary has ${source.wasmBinary?.byteLength} bytes; ` +
+        'pass the bytes of ort-wasm-simd-threaded.wasm from onnxruntime-web',
+    );
+  }
+}
+
 /**
  * Configures ONNX Runtime (wasm backend, `numThreads = 1`, `proxy = false`) with the given
  * WebAssembly and returns it. Idempotent: a second call returns the first runtime; a call with
@@ -68,6 +88,7 @@ function divertInstantiate(module: WebAssembly.Module): void {
  */
 export function initModelRuntime(source: OrtWasmSource): ModelRuntime {
   const kind = 'wasmModule' in source ? 'module' : 'binary';
+  checkSource(source);
   if (configured) {
     if (configured.source !== kind) {
       throw new ModelError(
@@ -82,19 +103,9 @@ export function initModelRuntime(source: OrtWasmSource): ModelRuntime {
   wasm.numThreads = 1;
   wasm.proxy = false;
   if ('wasmModule' in source) {
-    if (!(source.wasmModule instanceof WebAssembly.Module)) {
-      throw new ModelError('runtime_init', 'wasmModule is not a WebAssembly.Module');
-    }
     divertInstantiate(source.wasmModule);
     wasm.wasmBinary = PLACEHOLDER.slice().buffer;
   } else {
-    if (source.wasmBinary.byteLength < 1024) {
-      throw new ModelError(
-        'runtime_init',
-        `wasmBinary has ${source.wasmBinary.byteLength} bytes; ` +
-          'pass the bytes of ort-wasm-simd-threaded.wasm from onnxruntime-web',
-      );
-    }
     wasm.wasmBinary = source.wasmBinary;
   }
   ort.env.logLevel = 'error';

@@ -158,7 +158,9 @@ export interface ValueInfoMessage {
 export function encodeModel(model: ModelMessage): Uint8Array {
   const err = ModelProto.verify(model);
   if (err) throw new Error(`ONNX ModelProto is malformed: ${err}`);
-  return ModelProto.encode(ModelProto.fromObject(model)).finish();
+  // A copy: under Node, protobufjs returns a Buffer that may share a pooled ArrayBuffer, and
+  // Buffer#slice does not copy.
+  return new Uint8Array(ModelProto.encode(ModelProto.fromObject(model)).finish());
 }
 
 /**
