@@ -36,7 +36,8 @@ export async function assembleWat(watUrl: URL, wasmUrl: URL): Promise<Uint8Array
 
 /** Compiles core/pq/scan.wasm (building it first if needed) for `createWasmKernel`. */
 export async function loadScanModule(): Promise<WebAssembly.Module> {
-  return new WebAssembly.Module(await assembleWat(SCAN_WAT_URL, SCAN_WASM_URL));
+  const bytes = await assembleWat(SCAN_WAT_URL, SCAN_WASM_URL);
+  return new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { pqParams } from '../../../core/pq/params.ts';
+import { createRng } from '../../../core/pq/random.ts';
+import { referenceKernel } from '../../../core/pq/scan.ts';
+import { TopK } from '../../../core/pq/topk.ts';
+import { createWasmKernel, wasmSupports } from '../../../core/pq/wasm-kernel.ts';
+import { loadScanModule } from '../../../scripts/build-wasm.ts';
+
+const wasm = createWasmKernel(await loadScanModule());
+
+describe('wasm ADC scan', () => {
+  for (const M of [4, 8, 16, 32, 64]) {
+    it(`equals the reference scan for M=${M} (relative 1e-6)`, () => {
+      const params = pqParams(M * 2, M, 8);
+      const rng = createRng(M);
+      const n = 1003;
+      const codes = Uint8Array.from({ length: n * M }, () => Math.floor(rng() * 256));
+      const table = Float32Array.from({ length: M * 256 }, () => rng() * 4);
+      const want = referenceKernel.bind(codes, params).scan(table, 0, n).slice();
+      const got = wasm.bind(codes, params).scan(table, 17, n);
+      // Four partial sums instead of one change the float32 rounding: ~M ulps of the total.
+      got.forEach((v, i) =>
+        expect(Math.abs(v - want[17 + i])).toBeLessThan(1e-6 * want[17 + i] * M),
+      );
+    });
+  }
+
+  it('falls back to the reference for shapes it does not handle', () => {
+    expect(wasmSupports(pqParams(12, 6, 8))).toBe(false);
+    expect(wasmSupports(pqParams(32, 8, 4))).toBe(false);
+    const params = pqParams(12, 6, 8);
+    const codes = Uint8Array.from({ length: 60 }, (_, i) => (i * 31) % 256);
+    const table = Float32Array.from({ length: 6 * 256 }, (_, i) => i % 7);
+    expect(wasm.bind(codes, params).scan(table, 0, 10)).toEqual(
+      referenceKernel.bind(codes, params).scan(table, 0, 10),
+    );
+  });
+});
+
+describe('TopK', () => {
+  it('keeps the k smallest, sorted, like a full sort', () => {
+    const rng = createRng(4);
+    const values = Array.from({ length: 5000 }, () => Math.fround(rng()));
+    const top = new TopK(37);
+    values.forEach((v, i) => top.push(v, i));
+    const want = values
+      .map((v, i) => ({ ordinal: i, distance: v }))
+      .sort((a, b) => a.distance - b.distance || a.ordinal - b.ordinal)
+      .slice(0, 37);
+    expect(top.sorted()).toEqual(want);
+  });
+});
