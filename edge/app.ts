@@ -11,6 +11,7 @@ import type { ImageDecoder } from '../core/image/index.ts';
 import { CatalogUnavailableError, type CatalogStore } from './catalog/store.ts';
 import type { LoadedCatalog } from './catalog/load.ts';
 import type { EdgeConfig } from './config.ts';
+import { registerItemImageRoute } from './demo/image-route.ts';
 import { ApiError, handleError } from './errors.ts';
 import { registerItemRoutes } from './routes/items.ts';
 import { registerMetaRoutes } from './routes/meta.ts';
@@ -65,6 +66,7 @@ export function createApp(deps: EdgeDeps): OpenAPIHono<AppEnv> {
   );
   registerMetaRoutes(app);
   registerItemRoutes(app);
+  registerItemImageRoute(app);
   registerSearchRoutes(app);
   return app;
 }
