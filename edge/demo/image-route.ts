@@ -27,6 +27,11 @@ import {
 export const IMAGE_MAX_AGE_SECONDS = 86_400;
 /** CDN cache lifetime of an item image, in seconds (7 days). */
 export const IMAGE_S_MAXAGE_SECONDS = 604_800;
+const IMAGE_CACHE_CONTROL = [
+  'public',
+  `max-age=${IMAGE_MAX_AGE_SECONDS}`,
+  `s-maxage=${IMAGE_S_MAXAGE_SECONDS}`,
+].join(', ');
 /** Image shards kept in memory per isolate (1 MiB each at most). */
 export const CACHED_IMAGE_SHARDS = 16;
 
@@ -52,7 +57,7 @@ export function registerItemImageRoute(app: OpenAPIHono<AppEnv>): void {
     const etag = `"${catalog.version}.${ordinal}"`;
     const headers = {
       ETag: etag,
-      'Cache-Control': `public, max-age=${IMAGE_MAX_AGE_SECONDS}, s-maxage=${IMAGE_S_MAXAGE_SECONDS}`,
+      'Cache-Control': IMAGE_CACHE_CONTROL,
       [INDEX_VERSION_HEADER]: catalog.version,
     };
     if (c.req.header('If-None-Match')?.includes(etag)) return c.body(null, 304, headers);
@@ -62,7 +67,7 @@ export function registerItemImageRoute(app: OpenAPIHono<AppEnv>): void {
     const pixels = await timing.time('image', () => packs.read(source, base, ordinal));
     await c.get('deps').decoder(); // instantiates the PNG codec the encoder shares
     const png = await timing.time('encode', () =>
-      encodePng({ data: toRgba(pixels), width: pixels.width, height: pixels.height }),
+      encodePng({ ...pixels, data: toRgba(pixels), colorSpace: 'srgb' }),
     );
     return c.body(png, 200, { ...headers, 'Content-Type': 'image/png' });
   });
