@@ -12,7 +12,7 @@ import { CatalogUnavailableError, type CatalogStore } from './catalog/store.ts';
 import type { LoadedCatalog } from './catalog/load.ts';
 import type { EdgeConfig } from './config.ts';
 import { registerItemImageRoute } from './demo/image-route.ts';
-import { ApiError, handleError } from './errors.ts';
+import { ApiError, errorBody, handleError } from './errors.ts';
 import { registerItemRoutes } from './routes/items.ts';
 import { registerMetaRoutes } from './routes/meta.ts';
 import { registerSearchRoutes } from './routes/search.ts';
@@ -43,9 +43,13 @@ export type AppContext = Context<AppEnv>;
 export function createApp(deps: EdgeDeps): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.onError(handleError);
-  app.notFound((c) => {
-    throw new ApiError('not_found', `no route ${c.req.method} ${c.req.path}; see /openapi.json`);
-  });
+  // Answered, not thrown: methodNotAllowed turns a plain 404 of a known path into a 405.
+  app.notFound((c) =>
+    c.json(
+      errorBody('not_found', `no route ${c.req.method} ${c.req.path}; see /openapi.json`),
+      404,
+    ),
+  );
   app.use(corsFromAllowlist(deps.config.corsOrigins));
   app.use(async (c, next) => {
     c.set('deps', deps);

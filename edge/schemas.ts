@@ -12,13 +12,12 @@ export const MAX_CATEGORY_CHARS = 64;
 /** Longest vector accepted before its length is compared with `d`. */
 export const MAX_VECTOR_LENGTH = 4096;
 
-const k = z.coerce
-  .number()
-  .int()
-  .min(1)
-  .max(MAX_K)
+const kRange = z.coerce.number().int().min(1).max(MAX_K);
+const k = kRange
   .default(DEFAULT_K)
   .openapi({ description: `neighbours to return, 1–${MAX_K}`, example: DEFAULT_K });
+/** A batch query's own k: no default, so that the batch's k applies. */
+const ownK = kRange.optional().openapi({ description: "this query's k (default: the batch's)" });
 
 const category = z
   .string()
@@ -29,6 +28,15 @@ const category = z
 
 /** `?k=&category=` of the search routes. */
 export const SearchQuerySchema = z.object({ k, category });
+
+/** `?k=&category=&embedding=` of the image search: `embedding=true` returns the vector too. */
+export const ImageSearchQuerySchema = SearchQuerySchema.extend({
+  embedding: z
+    .enum(['true', 'false'])
+    .optional()
+    .transform((v) => v === 'true')
+    .openapi({ description: "also return the photo's embedding (d numbers)", example: 'false' }),
+});
 
 /** `{id}` of the item routes. */
 export const ItemParamsSchema = z.object({
@@ -63,6 +71,10 @@ export const SearchResultSchema = z
     version: z.string().openapi({ description: 'catalog version that answered' }),
     k: z.number().int(),
     hits: z.array(HitSchema),
+    embedding: z
+      .array(z.number())
+      .optional()
+      .openapi({ description: 'the query embedding, when asked for with embedding=true' }),
   })
   .openapi('SearchResult');
 
@@ -86,8 +98,8 @@ export const VectorSearchSchema = z
 /** One query of a batch: an item id or a vector, with optional own k and category. */
 export const BatchQuerySchema = z
   .union([
-    z.object({ id: z.string().min(1).max(MAX_ID_CHARS), k: k.optional(), category }).strict(),
-    z.object({ vector, k: k.optional(), category }).strict(),
+    z.object({ id: z.string().min(1).max(MAX_ID_CHARS), k: ownK, category }).strict(),
+    z.object({ vector, k: ownK, category }).strict(),
   ])
   .openapi('BatchQuery');
 

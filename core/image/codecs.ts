@@ -6,7 +6,7 @@
  *
  * ```ts
  * const load = (spec: string) =>
- *   new WebAssembly.Module(readFileSync(fileURLToPath(import.meta.resolve(spec))));
+ *   new WebAssembly.Module(readFileSync(createRequire(import.meta.url).resolve(spec)));
  * const decode = await createImageDecoder({
  *   jpeg: load(CODEC_WASM_SPECIFIERS.jpeg),
  *   png: load(CODEC_WASM_SPECIFIERS.png),

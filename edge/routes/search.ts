@@ -13,7 +13,7 @@ import {
   BatchResultSchema,
   BatchSearchSchema,
   errorResponses,
-  SearchQuerySchema,
+  ImageSearchQuerySchema,
   SearchResultSchema,
   VectorSearchSchema,
 } from '../schemas.ts';
@@ -44,7 +44,7 @@ const image = createRoute({
   path: '/v1/search/image',
   summary: 'Items similar to a photo (JPEG, PNG or WebP; raw body or multipart field "image")',
   request: {
-    query: SearchQuerySchema,
+    query: ImageSearchQuerySchema,
     body: {
       required: true,
       content: {
@@ -91,7 +91,7 @@ const batch = createRoute({
 /** Adds the search routes to `app`. */
 export function registerSearchRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(image, async (c) => {
-    const { k, category } = c.req.valid('query');
+    const { k, category, embedding: withEmbedding } = c.req.valid('query');
     const bytes = await readImageBody(c);
     const catalog = await catalogOf(c);
     const { config, decoder } = c.get('deps');
@@ -104,7 +104,8 @@ export function registerSearchRoutes(app: OpenAPIHono<AppEnv>): void {
     const hits = await timing.time('search', () =>
       searchByVector(catalog, embedding, k, { category }),
     );
-    return c.json({ version: catalog.version, k, hits }, 200);
+    const answer = { version: catalog.version, k, hits };
+    return c.json(withEmbedding ? { ...answer, embedding: Array.from(embedding) } : answer, 200);
   });
 
   app.openapi(vector, async (c) => {
