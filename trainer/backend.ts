@@ -73,10 +73,13 @@ async function startJs(name: 'wasm' | 'cpu'): Promise<BackendInfo> {
 
 /**
  * Starts the backend `choice` ('auto': tensorflow-gpu if installed with a GPU present, else
- * tensorflow if installed, else wasm) and returns which one runs. An explicit native choice
- * whose package is missing is an error that says how to install it.
+ * tensorflow if installed, else wasm) and returns which one runs; enables tfjs production
+ * mode. An explicit native choice whose package is missing is an error that says how to
+ * install it.
  */
 export async function initBackend(choice: BackendChoice = 'auto'): Promise<BackendInfo> {
+  // Production mode: no per-op debug checks, and no advice to install tfjs-node on each start.
+  tf.enableProdMode();
   if (choice === 'tensorflow-gpu' || choice === 'tensorflow') {
     if (!isInstalled(NATIVE_PACKAGES[choice])) {
       throw new Error(

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { parseTrainOptions, trainHelp } from '../../trainer/cli/options.ts';
+
+describe('npm run train options', () => {
+  it('resolves defaults, and --out from --dim', () => {
+    expect(parseTrainOptions(['--dim', '32', '--seed', '5'])).toMatchObject({
+      epochs: 10,
+      batch: 128,
+      dim: 32,
+      seed: 5,
+      out: 'artifacts/models/fmnist-d32',
+      resume: false,
+      backend: 'auto',
+    });
+    expect(parseTrainOptions(['--out', 'x', '--limit', '1000', '--resume'])).toMatchObject({
+      out: 'x',
+      limit: 1000,
+      resume: true,
+    });
+  });
+
+  it.each([
+    [['--epochs', '0'], '--epochs 0: must be an integer from 1 to 1000'],
+    [['--epochs', '2.5'], '--epochs 2.5: must be an integer from 1 to 1000'],
+    [['--batch', 'many'], '--batch many: must be an integer from 8 to 4096'],
+    [['--dim', '1'], '--dim 1: must be an integer from 2 to 1024'],
+    [['--seed', '-3'], '--seed -3: must be an integer from 0 to 4294967295'],
+    [['--lr', '0'], '--lr 0: must be a number in (0, 1]'],
+    [['--limit', '100'], '--limit 100: must be at least twice --batch 128'],
+    [['--backend', 'gpu'], "argument 'gpu' is invalid. Allowed choices are auto"],
+    [['--epoch', '3'], "unknown option '--epoch'"],
+  ])('rejects %j naming the option, the value and the rule', (argv, message) => {
+    expect(() => parseTrainOptions(argv)).toThrow(message);
+  });
+
+  it('answers --help with the usage', () => {
+    expect(parseTrainOptions(['--help'])).toBe('help');
+    expect(trainHelp()).toMatch(/--epochs <n>[\s\S]*--resume/);
+  });
+});

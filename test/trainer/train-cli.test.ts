@@ -1,0 +1,81 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type BackendInfo, initBackend } from '../../trainer/backend.ts';
+import { loadEncoder } from '../../trainer/checkpoint.ts';
+import { runTraining } from '../../trainer/train-run.ts';
+
+/** The per-epoch line format, as a downstream parser would read it. */
+const EPOCH_LINE = new RegExp(
+  '^epoch=(\\d+)/(\\d+) train_loss=([\\d.]+) val_loss=([\\d.]+) images_per_s=(\\d+) ' +
+    'elapsed_s=([\\d.]+)$',
+);
+
+describe('a training run as npm run train performs it', () => {
+  let backend: BackendInfo;
+  beforeAll(async () => {
+    backend = await initBackend('wasm');
+  });
+
+  it('writes encoder, decoder, checkpoint and manifest, and resumes', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'run-')), 'model');
+    const lines: string[] = [];
+    const options = {
+      epochs: 1,
+      batch: 32,
+      dim: 16,
+      seed: 3,
+      lr: 2e-3,
+      out,
+      limit: 160,
+      resume: false,
+    };
+    await runTraining(options, backend, { line: (l) => lines.push(l) });
+    for (const f of [
+      'encoder/model.json',
+      'encoder/weights.bin',
+      'decoder/model.json',
+      'checkpoint/state.json',
+      'manifest.json',
+    ]) {
+      expect(existsSync(join(out, f))).toBe(true);
+    }
+    expect(lines.filter((l) => EPOCH_LINE.test(l))).toHaveLength(1);
+    await expect(runTraining(options, backend, { line: () => {} })).rejects.toThrow(/--resume/);
+
+    await runTraining({ ...options, epochs: 2, resume: true }, backend, {
+      line: (l) => lines.push(l),
+    });
+    const epochs = lines.filter((l) => EPOCH_LINE.test(l)).map((l) => l.match(EPOCH_LINE)![1]);
+    expect(epochs).toEqual(['1', '2']);
+
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+    expect(manifest).toMatchObject({
+      complete: true,
+      seed: 3,
+      epochsCompleted: 2,
+      backend: { name: 'wasm' },
+      config: { batchSize: 32, model: { d: 16, height: 28, width: 28, channels: 1 } },
+      // sha256 of train-images-idx3-ubyte.gz, from ../shared/data/README.md.
+      data: {
+        count: 160,
+        sha256: '3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84',
+      },
+    });
+    expect(manifest.losses.validation).toBe(manifest.history[1].valLoss);
+
+    const encoder = await loadEncoder(out);
+    const z = encoder.predict(tf.zeros([2, 28, 28, 1])) as tf.Tensor;
+    expect(z.shape).toEqual([2, 16]);
+    expect(encoder.layers.map((l) => l.getClassName())).toEqual([
+      'InputLayer',
+      'Conv2D',
+      'Conv2D',
+      'Conv2D',
+      'Flatten',
+      'Dense',
+    ]);
+  });
+});

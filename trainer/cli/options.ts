@@ -1,0 +1,127 @@
+/**
+ * The options of `npm run train`, parsed and checked in one place. Every error names the
+ * option, the value and the rule, e.g. "--epochs 0: must be an integer from 1 to 1000".
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { BACKEND_CHOICES, type BackendChoice } from '../backend.ts';
+import { DEFAULT_TRAIN_CONFIG } from '../train.ts';
+
+/** The resolved options of one training run. */
+export interface TrainOptions {
+  epochs: number;
+  batch: number;
+  /** Embedding dimension d. */
+  dim: number;
+  seed: number;
+  /** Adam step size. */
+  lr: number;
+  /** Output directory (docs/design.md, "Model directories"). */
+  out: string;
+  /** Fashion-MNIST directory; undefined: the default places. */
+  data?: string;
+  /** Use only the first N training images; undefined: all 60,000. */
+  limit?: number;
+  resume: boolean;
+  backend: BackendChoice;
+  verbose: boolean;
+}
+
+/** A bad command line: the message is meant for the user as it is. */
+export class OptionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OptionError';
+  }
+}
+
+/** A parser for an integer option in [min, max]. */
+function integer(flag: string, min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^[+-]?\d+$/.test(value.trim()) || n < min || n > max) {
+      throw new OptionError(`${flag} ${value}: must be an integer from ${min} to ${max}`);
+    }
+    return n;
+  };
+}
+
+function learningRate(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0 || n > 1) {
+    throw new OptionError(`--lr ${value}: must be a number in (0, 1], e.g. 0.002`);
+  }
+  return n;
+}
+
+function buildProgram(): Command {
+  const d = DEFAULT_TRAIN_CONFIG;
+  return new Command('npm run train --')
+    .description('Train the convolutional autoencoder on Fashion-MNIST images (no labels).')
+    .option(
+      '--epochs <n>',
+      'passes over the training images',
+      integer('--epochs', 1, 1000),
+      d.epochs,
+    )
+    .option('--batch <n>', 'images per optimizer step', integer('--batch', 8, 4096), d.batchSize)
+    .option('--dim <d>', 'embedding dimension d', integer('--dim', 2, 1024), d.model.d)
+    .option(
+      '--seed <s>',
+      'seed of initialisation, shuffling and corruption',
+      integer('--seed', 0, 2 ** 32 - 1),
+      d.seed,
+    )
+    .option('--lr <rate>', 'Adam step size', learningRate, d.learningRate)
+    .option('--out <dir>', 'output directory (default: artifacts/models/fmnist-d<dim>)')
+    .option(
+      '--data <dir>',
+      'Fashion-MNIST directory (default: ../shared/data/fashion-mnist, ' +
+        'then /usr/share/datasets/fashion-mnist)',
+    )
+    .option('--limit <n>', 'use only the first n training images', integer('--limit', 16, 60_000))
+    .option('--resume', 'continue from DIR/checkpoint', false)
+    .addOption(
+      new Option('--backend <name>', 'TensorFlow.js backend')
+        .choices(BACKEND_CHOICES as string[])
+        .default('auto'),
+    )
+    .option('--verbose', 'log details', false)
+    .exitOverride()
+    .configureOutput({ writeErr: () => {}, writeOut: () => {} });
+}
+
+/** The help text of `npm run train -- --help`. */
+export function trainHelp(): string {
+  return buildProgram().helpInformation();
+}
+
+/**
+ * Parses command-line arguments (without `node` and the script). Returns the resolved options,
+ * or 'help' for --help. Throws OptionError naming the option, the value and the rule.
+ */
+export function parseTrainOptions(argv: string[]): TrainOptions | 'help' {
+  const program = buildProgram();
+  try {
+    program.parse(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof OptionError) throw err;
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.help') return 'help';
+      const cause = (err as CommanderError & { cause?: unknown }).cause;
+      if (cause instanceof OptionError) throw cause;
+      throw new OptionError(err.message.replace(/^error: /, ''));
+    }
+    throw err;
+  }
+  if (program.args.length > 0) {
+    throw new OptionError(`unexpected argument '${program.args[0]}': options start with --`);
+  }
+  const o = program.opts<Omit<TrainOptions, 'out'> & { out?: string }>();
+  if (o.limit !== undefined && o.limit < 2 * o.batch) {
+    throw new OptionError(
+      `--limit ${o.limit}: must be at least twice --batch ${o.batch}, so ` +
+        'that a batch remains after holding out validation images',
+    );
+  }
+  return { ...o, out: o.out ?? `artifacts/models/fmnist-d${o.dim}` };
+}

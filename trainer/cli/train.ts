@@ -1,0 +1,48 @@
+/**
+ * `npm run train -- --epochs N --batch B --dim D --seed S --out DIR [--data DIR] [--limit N]
+ * [--resume] [--backend NAME] [--verbose]`: trains the autoencoder on Fashion-MNIST images.
+ * Prints the backend, one parseable line per epoch, and a progress bar within each epoch (on a
+ * terminal). Exit status: 0 done, 1 failure, 2 bad options.
+ */
+import { SingleBar, Presets } from 'cli-progress';
+import { initBackend } from '../backend.ts';
+import { runTraining } from '../train-run.ts';
+import { OptionError, parseTrainOptions, trainHelp } from './options.ts';
+
+let options;
+try {
+  options = parseTrainOptions(process.argv.slice(2));
+} catch (err) {
+  if (!(err instanceof OptionError)) throw err;
+  console.error(`train: ${err.message} (see npm run train -- --help)`);
+  process.exit(2);
+}
+if (options === 'help') {
+  console.log(trainHelp());
+  process.exit(0);
+}
+
+const bar = new SingleBar(
+  {
+    format: 'epoch {epoch} [{bar}] {value}/{total} batches, loss {loss}, eta {eta}s',
+    hideCursor: true,
+    clearOnComplete: true,
+    stream: process.stderr,
+  },
+  Presets.shades_classic,
+);
+try {
+  const backend = await initBackend(options.backend);
+  console.log(`backend: ${backend.name} (${backend.package})`);
+  await runTraining(options, backend, {
+    line: (text) => console.log(text),
+    epochStart: (epoch, steps) => bar.start(steps, 0, { epoch, loss: '-' }),
+    batch: (done, _total, loss) => bar.update(done, { loss: loss.toFixed(5) }),
+    epochEnd: () => bar.stop(),
+  });
+  console.log(`done: model in ${options.out} (encoder/model.json, manifest.json)`);
+} catch (err) {
+  bar.stop();
+  console.error(`train: ${options.verbose ? (err as Error).stack : (err as Error).message}`);
+  process.exit(1);
+}

@@ -1,0 +1,166 @@
+/**
+ * One training run as `npm run train` performs it: data, backend, training, and the files of
+ * docs/design.md ("Model directories"):
+ *
+ * - `DIR/encoder/model.json` + `weights.bin` and `DIR/decoder/…` (TensorFlow.js layers format),
+ * - `DIR/checkpoint/` (for `--resume`), `DIR/manifest.json` (resolved config, seed, backend,
+ *   data sha256, losses, per-epoch history),
+ *
+ * all rewritten after every epoch, so that an interrupted run leaves a usable model.
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { type BackendInfo } from './backend.ts';
+import { saveLayersModel, writeAtomically } from './checkpoint.ts';
+import { loadImages, locateFashionMnist } from './data/fashion-mnist.ts';
+import { encoderMacs } from './model.ts';
+import {
+  DEFAULT_TRAIN_CONFIG,
+  type EpochStats,
+  initTrainerState,
+  train,
+  type TrainConfig,
+  type TrainHooks,
+  type TrainerState,
+} from './train.ts';
+import { loadTrainerCheckpoint, saveTrainerCheckpoint } from './train-checkpoint.ts';
+
+/** Format tag and version of `manifest.json`. */
+export const TRAINING_MANIFEST_FORMAT = 'fashion-similarity/training-manifest@1';
+
+/** What a run needs: the parsed CLI options (see trainer/cli/options.ts). */
+export interface RunOptions {
+  epochs: number;
+  batch: number;
+  dim: number;
+  seed: number;
+  lr: number;
+  out: string;
+  data?: string;
+  limit?: number;
+  resume: boolean;
+}
+
+/** Where a run reports: one line per event, and progress within an epoch. */
+export interface RunReporter {
+  line(text: string): void;
+  epochStart?(epoch: number, steps: number): void;
+  batch?(done: number, total: number, loss: number): void;
+  epochEnd?(): void;
+}
+
+/** The resolved training config of `options`. */
+export function trainConfigOf(options: RunOptions): TrainConfig {
+  return {
+    ...DEFAULT_TRAIN_CONFIG,
+    epochs: options.epochs,
+    batchSize: options.batch,
+    seed: options.seed,
+    learningRate: options.lr,
+    model: { ...DEFAULT_TRAIN_CONFIG.model, d: options.dim },
+  };
+}
+
+/**
+ * The parseable per-epoch line:
+ * `epoch=3/10 train_loss=0.012345 val_loss=0.011111 images_per_s=1234 elapsed_s=56.7`.
+ */
+export function epochLine(stats: EpochStats, epochs: number): string {
+  return [
+    `epoch=${stats.epoch}/${epochs}`,
+    `train_loss=${stats.trainLoss.toFixed(6)}`,
+    `val_loss=${stats.valLoss.toFixed(6)}`,
+    `images_per_s=${stats.imagesPerSecond.toFixed(0)}`,
+    `elapsed_s=${stats.elapsedSeconds.toFixed(1)}`,
+  ].join(' ');
+}
+
+/**
+ * Trains as `npm run train` does, on the backend already started (`backend`), writing into
+ * `options.out`. Returns the final state.
+ */
+export async function runTraining(
+  options: RunOptions,
+  backend: BackendInfo,
+  report: RunReporter,
+): Promise<TrainerState> {
+  const config = trainConfigOf(options);
+  const out = resolve(options.out);
+  const checkpointDir = join(out, 'checkpoint');
+  if (!options.resume && existsSync(join(checkpointDir, 'state.json'))) {
+    throw new Error(
+      `--out ${options.out} already holds a run (checkpoint/state.json): pass ` +
+        '--resume to continue it, or choose another --out',
+    );
+  }
+  const dataDir = locateFashionMnist(options.data);
+  const images = loadImages(dataDir, 'train', { limit: options.limit });
+  report.line(
+    `data: ${images.count} images ${images.height}×${images.width}×${images.channels} ` +
+      `from ${images.file} (sha256 ${images.sha256.slice(0, 12)}…)`,
+  );
+  const data = { file: images.file, sha256: images.sha256, count: images.count };
+  const identity = { config: { ...config, epochs: undefined }, data };
+  const state = options.resume
+    ? await loadTrainerCheckpoint(checkpointDir, config, identity)
+    : initTrainerState(config);
+  if (options.resume) report.line(`resumed after epoch ${state.epoch} from ${checkpointDir}`);
+  report.line(
+    `model: d=${config.model.d}, encoder ${encoderMacs(config.model)} MACs/image, ` +
+      `${state.model.encoder.countParams()} + ${state.model.decoder.countParams()} parameters`,
+  );
+
+  const hooks: TrainHooks = {
+    onBatch: (done, total, loss) => {
+      if (done === 1) report.epochStart?.(state.epoch + 1, total);
+      report.batch?.(done, total, loss);
+    },
+    onEpoch: async (stats, s) => {
+      report.epochEnd?.();
+      report.line(epochLine(stats, config.epochs));
+      await saveTrainerCheckpoint(checkpointDir, s, identity);
+      await saveLayersModel(s.model.encoder, join(out, 'encoder'));
+      await saveLayersModel(s.model.decoder, join(out, 'decoder'));
+      writeManifest(out, config, backend, data, s);
+    },
+  };
+  return train(images, config, state, hooks);
+}
+
+/** Writes `DIR/manifest.json` for the state after an epoch. */
+function writeManifest(
+  out: string,
+  config: TrainConfig,
+  backend: BackendInfo,
+  data: { file: string; sha256: string; count: number },
+  state: TrainerState,
+): void {
+  const last = state.history.at(-1);
+  const manifest = {
+    format: TRAINING_MANIFEST_FORMAT,
+    updatedAt: new Date().toISOString(),
+    complete: state.epoch >= config.epochs,
+    seed: config.seed,
+    config,
+    backend: { ...backend, tfjs: tf.version_core },
+    data: { ...data, layout: 'NHWC float32 in [0, 1], pixel = byte / 255', labelsUsed: false },
+    encoder: {
+      path: 'encoder/model.json',
+      format: 'tfjs layers-model',
+      input: [null, config.model.height, config.model.width, config.model.channels],
+      output: [null, config.model.d],
+      normalised: false,
+      macsPerImage: encoderMacs(config.model),
+    },
+    decoder: { path: 'decoder/model.json', input: 'L2-normalised embedding [N, d]' },
+    epochsCompleted: state.epoch,
+    losses: {
+      metric: 'mean squared error per pixel',
+      train: last?.trainLoss,
+      validation: last?.valLoss,
+    },
+    history: state.history,
+  };
+  writeAtomically(join(out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+}

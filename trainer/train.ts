@@ -1,0 +1,229 @@
+/**
+ * The training loop of the autoencoder: images in, weights out. No label can reach it: its input
+ * is `TrainingImages` (pixels and geometry only), and nothing it imports reads labels
+ * (test/trainer/no-labels.test.ts checks the import graph).
+ *
+ * Each epoch shuffles the training images with a generator seeded by (seed, epoch), corrupts
+ * each batch (trainer/data/augment.ts), and takes one Adam step per batch on the mean squared
+ * reconstruction error of the clean image. The last `validationFraction` of the images are held
+ * out and scored clean. Same seed, same backend: same weights.
+ */
+import * as tf from '@tensorflow/tfjs';
+import {
+  type AugmentConfig,
+  deriveSeed,
+  fillBatch,
+  mulberry32,
+  permutation,
+} from './data/augment.ts';
+import {
+  type Autoencoder,
+  buildAutoencoder,
+  DEFAULT_MODEL_CONFIG,
+  l2Normalize,
+  type ModelConfig,
+  reconstructionLoss,
+} from './model.ts';
+
+/** Images to learn from: no labels. */
+export interface TrainingImages {
+  /** Float32Array, size `count * height * width * channels`, NHWC row-major, in [0, 1]. */
+  pixels: Float32Array;
+  count: number;
+  height: number;
+  width: number;
+  channels: number;
+}
+
+/** Everything that decides the trained weights, besides the images and the backend. */
+export interface TrainConfig {
+  epochs: number;
+  /** Images per optimizer step. */
+  batchSize: number;
+  seed: number;
+  /** Adam step size. */
+  learningRate: number;
+  /** Share of the images held out for the validation loss, taken from the end, in (0, 0.5]. */
+  validationFraction: number;
+  augment: AugmentConfig;
+  model: ModelConfig;
+}
+
+/** Defaults: 28×28 grey, d = 64, batch 128, Adam 2e-3, shifts up to 2 px, noise σ 0.1. */
+export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
+  epochs: 10,
+  batchSize: 128,
+  seed: 1,
+  learningRate: 2e-3,
+  validationFraction: 0.05,
+  augment: { maxShiftPx: 2, noiseStd: 0.1 },
+  model: DEFAULT_MODEL_CONFIG,
+};
+
+/** Figures of one epoch; losses are mean squared error per pixel (pixels in [0, 1]). */
+export interface EpochStats {
+  epoch: number;
+  /** Mean loss of the epoch's batches (corrupted inputs, clean targets). */
+  trainLoss: number;
+  /** Loss on the held-out images, clean inputs. */
+  valLoss: number;
+  /** Training images per second of this epoch (optimizer steps only). */
+  imagesPerSecond: number;
+  /** Seconds since the run started, resumed runs included. */
+  elapsedSeconds: number;
+}
+
+/** The mutable state of a run, as checkpointed after each epoch. */
+export interface TrainerState {
+  model: Autoencoder;
+  optimizer: tf.AdamOptimizer;
+  /** Completed epochs. */
+  epoch: number;
+  history: EpochStats[];
+}
+
+/** Callbacks: progress within an epoch, and the end of each epoch (e.g. to checkpoint). */
+export interface TrainHooks {
+  onBatch?(done: number, total: number, loss: number): void;
+  onEpoch?(stats: EpochStats, state: TrainerState): Promise<void> | void;
+}
+
+/** A fresh model and optimizer for `config`. */
+export function initTrainerState(config: TrainConfig): TrainerState {
+  return {
+    model: buildAutoencoder(config.model, config.seed),
+    optimizer: tf.train.adam(config.learningRate),
+    epoch: 0,
+    history: [],
+  };
+}
+
+/** The trainable variables in a fixed order (the optimizer's slots follow this order). */
+export function trainableVariables(model: Autoencoder): tf.Variable[] {
+  return [...model.encoder.trainableWeights, ...model.decoder.trainableWeights].map(
+    (w) => w.read() as tf.Variable,
+  );
+}
+
+/** Number of held-out images for `count` images: at least 1, at most half. */
+export function validationCount(count: number, fraction: number): number {
+  return Math.min(Math.floor(count / 2), Math.max(1, Math.round(count * fraction)));
+}
+
+/** Mean squared reconstruction error of clean `images` (no corruption), in batches of 500. */
+export function evaluateReconstruction(model: Autoencoder, images: TrainingImages): number {
+  const { height: h, width: w, channels: c } = images;
+  const size = h * w * c;
+  let sum = 0;
+  for (let start = 0; start < images.count; start += 500) {
+    const n = Math.min(500, images.count - start);
+    sum += tf.tidy(() => {
+      const x = tf.tensor4d(images.pixels.subarray(start * size, (start + n) * size), [n, h, w, c]);
+      const z = model.encoder.predict(x) as tf.Tensor2D;
+      const recon = model.decoder.predict(l2Normalize(z)) as tf.Tensor4D;
+      return recon.squaredDifference(x).sum().dataSync()[0];
+    });
+  }
+  return sum / (images.count * size);
+}
+
+function checkImages(images: TrainingImages, config: TrainConfig): void {
+  if ('labels' in images) {
+    throw new Error('train() takes images only: labels must not reach the trainer');
+  }
+  const { height, width, channels } = config.model;
+  if (images.height !== height || images.width !== width || images.channels !== channels) {
+    throw new Error(
+      `images are ${images.height}×${images.width}×${images.channels}, the model ` +
+        `expects ${height}×${width}×${channels}`,
+    );
+  }
+  if (images.pixels.length !== images.count * height * width * channels) {
+    throw new Error(
+      `pixels has ${images.pixels.length} values, count ${images.count} × ` +
+        `${height}×${width}×${channels} needs ${images.count * height * width * channels}`,
+    );
+  }
+}
+
+/** One pass over `train` (the last partial batch is dropped); returns mean loss and seconds. */
+function runEpoch(
+  state: TrainerState,
+  train: TrainingImages,
+  config: TrainConfig,
+  hooks: TrainHooks,
+): { loss: number; seconds: number; images: number } {
+  const { height: h, width: w, channels: c } = train;
+  const b = config.batchSize;
+  const rng = mulberry32(deriveSeed(config.seed, state.epoch + 1));
+  const order = permutation(train.count, rng);
+  const steps = Math.floor(train.count / b);
+  const input = new Float32Array(b * h * w * c);
+  const target = new Float32Array(b * h * w * c);
+  const variables = trainableVariables(state.model);
+  const started = performance.now();
+  let sum = 0;
+  for (let step = 0; step < steps; step++) {
+    fillBatch(train, order.subarray(step * b, (step + 1) * b), input, target, config.augment, rng);
+    const loss = tf.tidy(() => {
+      const x = tf.tensor4d(input, [b, h, w, c]);
+      const y = tf.tensor4d(target, [b, h, w, c]);
+      const cost = state.optimizer.minimize(
+        () => reconstructionLoss(state.model, x, y),
+        true,
+        variables,
+      );
+      return cost!.dataSync()[0];
+    });
+    sum += loss;
+    hooks.onBatch?.(step + 1, steps, loss);
+  }
+  return { loss: sum / steps, seconds: (performance.now() - started) / 1000, images: steps * b };
+}
+
+/**
+ * Trains from `state` (fresh from `initTrainerState`, or restored for `--resume`) until
+ * `config.epochs` epochs are complete. `images` must match the model's input geometry; the last
+ * `validationFraction` of them are held out. Returns the state after the last epoch.
+ */
+export async function train(
+  images: TrainingImages,
+  config: TrainConfig,
+  state: TrainerState = initTrainerState(config),
+  hooks: TrainHooks = {},
+): Promise<TrainerState> {
+  checkImages(images, config);
+  const valCount = validationCount(images.count, config.validationFraction);
+  const size = images.height * images.width * images.channels;
+  const trainCount = images.count - valCount;
+  if (trainCount < config.batchSize) {
+    throw new Error(
+      `${trainCount} training images (after holding out ${valCount}) are fewer ` +
+        `than one batch of ${config.batchSize}`,
+    );
+  }
+  const trainSet = {
+    ...images,
+    count: trainCount,
+    pixels: images.pixels.subarray(0, trainCount * size),
+  };
+  const valSet = { ...images, count: valCount, pixels: images.pixels.subarray(trainCount * size) };
+  let elapsed = state.history.at(-1)?.elapsedSeconds ?? 0;
+  while (state.epoch < config.epochs) {
+    const started = performance.now();
+    const epoch = runEpoch(state, trainSet, config, hooks);
+    const valLoss = evaluateReconstruction(state.model, valSet);
+    elapsed += (performance.now() - started) / 1000;
+    state.epoch += 1;
+    const stats: EpochStats = {
+      epoch: state.epoch,
+      trainLoss: epoch.loss,
+      valLoss,
+      imagesPerSecond: epoch.images / epoch.seconds,
+      elapsedSeconds: elapsed,
+    };
+    state.history.push(stats);
+    await hooks.onEpoch?.(stats, state);
+  }
+  return state;
+}
