@@ -10,7 +10,7 @@ type Case = {
 };
 
 const CASES: Case[] = [];
-for (const stride of [1, 2, [2, 1]] as const) {
+for (const stride of [1, 2, 3, [2, 1]] as const) {
   for (const pad of ['same', 'valid'] as const) {
     CASES.push({ x: [3, 9, 7, 3], f: [3, 3, 3, 5], stride: stride as Case['stride'], pad });
     CASES.push({ x: [2, 8, 11, 2], f: [5, 4, 2, 3], stride: stride as Case['stride'], pad });
