@@ -45,7 +45,7 @@ export async function catalogVersionFiles(parts: CatalogParts): Promise<Map<stri
   const files = new Map<string, Uint8Array>();
   const shards: CatalogManifest['index']['shards'] = [];
   for (let at = 0, i = 0; at < indexBytes.length; at += maxShard, i++) {
-    const bytes = indexBytes.subarray(at, Math.min(indexBytes.length, at + maxShard));
+    const bytes = indexBytes.slice(at, Math.min(indexBytes.length, at + maxShard));
     const path = `index/${String(i).padStart(3, '0')}.bin`;
     shards.push({ path, bytes: bytes.length, sha256: await sha256Hex(bytes) });
     files.set(`${base}/${path}`, bytes);
