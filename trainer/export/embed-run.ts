@@ -5,7 +5,7 @@
  * `{ count, d, split, modelSha256 }` (plus the variant and the model directory).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 
 import { loadModel } from '../../core/model/loader.ts';
 import type { ModelVariant } from '../../core/model/manifest.ts';
@@ -77,7 +77,7 @@ export async function runEmbed(
     split: options.split,
     modelSha256: manifest.files[options.variant].sha256,
     variant: options.variant,
-    modelDir: resolve(options.model),
+    modelDir: relative(process.cwd(), resolve(options.model)),
   };
   mkdirSync(dirname(options.out), { recursive: true });
   writeFileSync(options.out, new Uint8Array(out.buffer));

@@ -5,7 +5,7 @@
  * through the shared loader and the fp32 file compared with TensorFlow.js on test images.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 
 import { loadModel } from '../../core/model/loader.ts';
@@ -66,10 +66,10 @@ function readTrainingManifest(dir: string): Record<string, unknown> {
   return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
 }
 
-/** The training manifest minus its per-epoch history, plus where it was read. */
+/** The training manifest minus its per-epoch history, and its directory (relative to cwd). */
 function provenanceOf(dir: string, training: Record<string, unknown>): Record<string, unknown> {
   const rest = Object.fromEntries(Object.entries(training).filter(([k]) => k !== 'history'));
-  return { modelDir: resolve(dir), training: rest };
+  return { modelDir: relative(process.cwd(), resolve(dir)), training: rest };
 }
 
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {

@@ -76,6 +76,18 @@ export async function buildManifest(
 }
 
 /**
+ * JSON with 2-space indents and arrays of numbers and strings on one line, as the repository's
+ * formatter (prettier) writes it, so that the committed manifest passes `npm run format:check`.
+ */
+export function toJson(value: unknown): string {
+  const text = JSON.stringify(value, null, 2).replace(
+    /\[\n\s*([^[\]{}]*?)\n\s*\]/g,
+    (_, inner: string) => `[${inner.split(/,\n\s*/).join(', ')}]`,
+  );
+  return `${text}\n`;
+}
+
+/**
  * Writes `outDir/encoder.int8.onnx`, `outDir/manifest.json` and `encoder.fp32.onnx` into
  * `fp32Dir` (default `outDir`; the committed `models/default` keeps only the int8 file).
  */
@@ -89,7 +101,7 @@ export function writeModelDir(
   mkdirSync(fp32Dir, { recursive: true });
   writeFileSync(join(outDir, MODEL_FILES.int8), result.int8);
   writeFileSync(join(fp32Dir, MODEL_FILES.fp32), result.fp32);
-  writeFileSync(join(outDir, MODEL_FILES.manifest), `${JSON.stringify(manifest, null, 2)}\n`);
+  writeFileSync(join(outDir, MODEL_FILES.manifest), toJson(manifest));
 }
 
 /**
