@@ -10,13 +10,14 @@ import {
   type ItemTable,
 } from './index-data.ts';
 import { groupByList, subtractCentroids } from './ivf.ts';
-import { assignNearest, kmeans } from './kmeans.ts';
+import { assignNearest, kmeans, type AssignFn } from './kmeans.ts';
 import { multiplyRows } from './linalg.ts';
 import { trainOpq } from './opq.ts';
 import { checkTrainingSize, pqParams, type PqParams } from './params.ts';
 import { decode, encode, trainPq, type ProductQuantizer } from './product-quantizer.ts';
 import { createRng, gatherRows, sampleIndices } from './random.ts';
 import { buildRefine, type RefineKind, type RefineStore } from './refine.ts';
+import type { ScanKernel } from './scan.ts';
 
 /** Stages reported to `onProgress`. */
 export type BuildStage = 'opq' | 'ivf' | 'pq' | 'encode' | 'refine';
@@ -47,6 +48,8 @@ export interface BuildOptions {
   builtAt?: Date;
   /** Metadata of each item, by input order; size count when given. */
   metadata?: readonly (ItemMetadata | undefined)[];
+  /** Kernel whose `assign`, if any, speeds up training and encoding (the wasm one has it). */
+  kernel?: ScanKernel;
   /** Progress: (stage, done, total) after each step of a stage. */
   onProgress?: (stage: BuildStage, done: number, total: number) => void;
 }
@@ -112,9 +115,11 @@ function trainIvf(
     seed: options.seed ?? 1,
     iterations: options.iterations,
     what: 'nlist',
+    assign: options.kernel?.assign,
   });
   const assign = new Int32Array(count);
-  assignNearest(data, count, d, centroids, nlist, assign, new Float32Array(count));
+  const nearest = options.kernel?.assign ?? assignNearest;
+  nearest(data, count, d, centroids, nlist, assign, new Float32Array(count));
   options.onProgress?.('ivf', 1, 1);
   return { coarse: centroids, assign };
 }
@@ -128,8 +133,37 @@ function trainRotation(
   const rows = sample.subarray(0, OPQ_TRAIN_SIZE);
   return trainOpq(gatherRows(data, params.d, rows), rows.length, params, {
     seed: options.seed,
+    assign: options.kernel?.assign,
     onProgress: (done, total) => options.onProgress?.('opq', done, total),
   });
+}
+
+/** Trains the PQ on the sampled rows of `residual` (stored order) and encodes every row. */
+function trainAndEncode(
+  residual: Float32Array,
+  order: Uint32Array,
+  sample: Uint32Array,
+  params: PqParams,
+  options: BuildOptions,
+) {
+  const { d } = params;
+  const position = new Uint32Array(order.length);
+  for (let p = 0; p < order.length; p++) position[order[p]] = p;
+  const train = gatherRows(
+    residual,
+    d,
+    sample.map((i) => position[i]),
+  );
+  const assign: AssignFn | undefined = options.kernel?.assign;
+  const pq = trainPq(train, sample.length, params, {
+    seed: options.seed ?? 1,
+    iterations: options.iterations,
+    assign,
+    onProgress: (done, total) => options.onProgress?.('pq', done, total),
+  });
+  const codes = encode(pq, residual, order.length, assign);
+  options.onProgress?.('encode', 1, 1);
+  return { pq, codes };
 }
 
 /** Trains and fills the re-rank store; `rows` are the stored vectors, `residual` their PQ input. */
@@ -147,7 +181,8 @@ function encodeRefine(
   const count = rows.length / d;
   const approx = decode(pq, codes, count);
   for (let i = 0; i < count * d; i++) approx[i] += rows[i] - residual[i];
-  const store = buildRefine(kind, rows, count, d, approx, refineM, options.seed ?? 1);
+  const seed = options.seed ?? 1;
+  const store = buildRefine(kind, rows, count, d, approx, refineM, seed, options.kernel?.assign);
   options.onProgress?.('refine', 1, 1);
   return store;
 }
@@ -179,33 +214,11 @@ export function buildIndexData(
   const { order, offsets } = groupByList(ivf ? ivf.assign : new Int32Array(count), nlist || 1);
   const rows = gatherRows(data, d, order);
   const residual = rows.slice();
-  if (ivf)
-    subtractCentroids(
-      residual,
-      count,
-      d,
-      ivf.coarse,
-      Array.from(order, (i) => ivf.assign[i]),
-    );
-
-  const position = new Uint32Array(count);
-  for (let p = 0; p < count; p++) position[order[p]] = p;
-  const pq = trainPq(
-    gatherRows(
-      residual,
-      d,
-      sample.map((i) => position[i]),
-    ),
-    sample.length,
-    params,
-    {
-      seed,
-      iterations: options.iterations,
-      onProgress: (done, total) => options.onProgress?.('pq', done, total),
-    },
-  );
-  const codes = encode(pq, residual, count);
-  options.onProgress?.('encode', 1, 1);
+  if (ivf) {
+    const lists = Array.from(order, (i) => ivf.assign[i]);
+    subtractCentroids(residual, count, d, ivf.coarse, lists);
+  }
+  const { pq, codes } = trainAndEncode(residual, order, sample, params, options);
   const refine =
     refineKind === 'none'
       ? undefined

@@ -5,6 +5,20 @@
 import { checkTrainingSize } from './params.ts';
 import { createRng, type Rng } from './random.ts';
 
+/**
+ * Nearest-centroid assignment, the inner loop of k-means and of encoding: see
+ * {@link assignNearest} for the contract. The wasm kernel supplies a faster one.
+ */
+export type AssignFn = (
+  data: Float32Array,
+  n: number,
+  dim: number,
+  centroids: Float32Array,
+  k: number,
+  assign: Int32Array,
+  dist: Float32Array,
+) => void;
+
 /** Options of {@link kmeans}. */
 export interface KmeansOptions {
   /** Lloyd iterations after the initialisation (default 20). */
@@ -15,6 +29,8 @@ export interface KmeansOptions {
   what?: string;
   /** Starting centroids (Float32Array, size k·dim) instead of k-means++, e.g. for OPQ. */
   init?: Float32Array;
+  /** Assignment implementation (default {@link assignNearest}). */
+  assign?: AssignFn;
 }
 
 /** Result of {@link kmeans}. */
@@ -149,11 +165,12 @@ export function kmeans(
   const assign = new Int32Array(n);
   const dist = new Float32Array(n);
   const iterations = options.iterations ?? 20;
+  const nearest = options.assign ?? assignNearest;
   for (let it = 0; it < iterations; it++) {
-    assignNearest(data, n, dim, centroids, k, assign, dist);
+    nearest(data, n, dim, centroids, k, assign, dist);
     updateCentroids(data, n, dim, k, assign, centroids);
   }
-  assignNearest(data, n, dim, centroids, k, assign, dist);
+  nearest(data, n, dim, centroids, k, assign, dist);
   let total = 0;
   for (let i = 0; i < n; i++) total += dist[i];
   return { centroids, meanSquaredError: total / n };

@@ -4,6 +4,7 @@
  * does, a few k-means steps of the PQ on the rotated data with the orthogonal Procrustes
  * solution for R. Distances are unchanged by R, so search simply rotates the query.
  */
+import type { AssignFn } from './kmeans.ts';
 import { crossProduct, multiplyRows, polarFactor, randomRotation } from './linalg.ts';
 import type { PqParams } from './params.ts';
 import { decode, encode, trainPq } from './product-quantizer.ts';
@@ -17,6 +18,8 @@ export interface OpqOptions {
   pqIterations?: number;
   /** Seed of the starting rotation and of the PQ training (default 1). */
   seed?: number;
+  /** Assignment implementation for the PQ steps (default the JavaScript one). */
+  assign?: AssignFn;
   /** Called after each alternation with (done, total). */
   onProgress?: (done: number, total: number) => void;
 }
@@ -42,9 +45,10 @@ export function trainOpq(
       seed,
       init: centroids,
       iterations: centroids ? (options.pqIterations ?? 4) : 10,
+      assign: options.assign,
     });
     centroids = pq.centroids;
-    const approx = decode(pq, encode(pq, rotated, n), n);
+    const approx = decode(pq, encode(pq, rotated, n, options.assign), n);
     rotation = polarFactor(crossProduct(data, approx, n, d), d);
     options.onProgress?.(it + 1, iterations);
   }

@@ -5,7 +5,7 @@
  * Codes are packed LSB-first as in FAISS: subquantizer m occupies bits [m·nbits, (m+1)·nbits)
  * of a code, so with nbits = 8 byte m of a code is the index of sub-vector m's centroid.
  */
-import { assignNearest, kmeans } from './kmeans.ts';
+import { assignNearest, kmeans, type AssignFn } from './kmeans.ts';
 import { checkTrainingSize, type PqParams } from './params.ts';
 
 /** A trained product quantizer. */
@@ -23,6 +23,8 @@ export interface TrainPqOptions {
   seed?: number;
   /** Starting codebooks (size M·ksub·dsub) instead of k-means++, e.g. between OPQ steps. */
   init?: Float32Array;
+  /** Assignment implementation (default the JavaScript one). */
+  assign?: AssignFn;
   /** Called after each subquantizer is trained with (done, total = M). */
   onProgress?: (done: number, total: number) => void;
 }
@@ -59,6 +61,7 @@ export function trainPq(
       seed,
       what: 'ksub',
       init,
+      assign: options.assign,
     });
     centroids.set(result.centroids, m * ksub * dsub);
     options.onProgress?.(m + 1, M);
@@ -96,7 +99,12 @@ export function unpackCode(codes: Uint8Array, at: number, params: PqParams, idx:
  * Encodes `n` rows of `data` (Float32Array, size n·d) to their nearest centroids.
  * Returns a Uint8Array of size n·codeSize, one packed code per row.
  */
-export function encode(pq: ProductQuantizer, data: Float32Array, n: number): Uint8Array {
+export function encode(
+  pq: ProductQuantizer,
+  data: Float32Array,
+  n: number,
+  nearest: AssignFn = assignNearest,
+): Uint8Array {
   const { M, ksub, dsub, codeSize } = pq.params;
   const idx = new Int32Array(n * M);
   const assign = new Int32Array(n);
@@ -104,7 +112,7 @@ export function encode(pq: ProductQuantizer, data: Float32Array, n: number): Uin
   for (let m = 0; m < M; m++) {
     const sub = subVectors(data, n, pq.params, m);
     const book = pq.centroids.subarray(m * ksub * dsub, (m + 1) * ksub * dsub);
-    assignNearest(sub, n, dsub, book, ksub, assign, dist);
+    nearest(sub, n, dsub, book, ksub, assign, dist);
     for (let i = 0; i < n; i++) idx[i * M + m] = assign[i];
   }
   const codes = new Uint8Array(n * codeSize);

@@ -10,8 +10,13 @@
  * |           |                | by a second 8-bit product quantizer of refineM subs     |
  */
 import { fromFloat16Bits, toFloat16Bits } from './float16.ts';
+import type { AssignFn } from './kmeans.ts';
 import { pqParams } from './params.ts';
+import { gatherRows } from './random.ts';
 import { decode, encode, trainPq, type ProductQuantizer } from './product-quantizer.ts';
+
+/** Residuals sampled (evenly) to train the pq kind's quantizer. */
+const REFINE_TRAIN_SIZE = 32768;
 
 /** The kinds of re-rank store; `none` keeps no store. */
 export type RefineKind = 'none' | 'int8' | 'float16' | 'pq';
@@ -67,6 +72,7 @@ export function buildRefine(
   approx: Float32Array,
   refineM: number,
   seed: number,
+  assign?: AssignFn,
 ): RefineStore {
   if (kind === 'float16') {
     const codes = new Uint8Array(n * d * 2);
@@ -85,8 +91,11 @@ export function buildRefine(
   }
   const residual = new Float32Array(n * d);
   for (let i = 0; i < n * d; i++) residual[i] = data[i] - approx[i];
-  const pq = trainPq(residual, n, pqParams(d, refineM, 8), { seed });
-  return { kind, params: pq.centroids, refineM, codes: encode(pq, residual, n) };
+  const step = Math.ceil(n / REFINE_TRAIN_SIZE);
+  const rows = Uint32Array.from({ length: Math.ceil(n / step) }, (_, i) => i * step);
+  const train = gatherRows(residual, d, rows);
+  const pq = trainPq(train, rows.length, pqParams(d, refineM, 8), { seed, assign });
+  return { kind, params: pq.centroids, refineM, codes: encode(pq, residual, n, assign) };
 }
 
 /**

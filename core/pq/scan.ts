@@ -3,6 +3,7 @@
  * the query's distance table. A kernel is injected into the index so that Node and Workers can
  * supply the wasm one ({@link ./wasm-kernel.ts}) while tests keep this plain reference.
  */
+import type { AssignFn } from './kmeans.ts';
 import type { PqParams } from './params.ts';
 import { unpackCode } from './product-quantizer.ts';
 
@@ -22,6 +23,8 @@ export interface ScanKernel {
   readonly name: string;
   /** Prepares a scanner over `codes` (Uint8Array, size count·codeSize, one code per item). */
   bind(codes: Uint8Array, params: PqParams): CodeScanner;
+  /** A faster nearest-centroid assignment for training and encoding, if the kernel has one. */
+  readonly assign?: AssignFn;
 }
 
 /** The plain JavaScript reference: any nbits, one table look-up per subquantizer. */

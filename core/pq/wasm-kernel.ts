@@ -4,6 +4,7 @@
  * `WebAssembly.Module` is injected: a Worker imports the .wasm file as a module, Node compiles
  * it from the file (see `loadScanModule` in scripts/build-wasm.ts).
  */
+import type { AssignFn } from './kmeans.ts';
 import type { PqParams } from './params.ts';
 import { referenceKernel, type CodeScanner, type ScanKernel } from './scan.ts';
 
@@ -12,6 +13,58 @@ export const WASM_TABLE_BYTES = 64 * 1024;
 const WASM_PAGE_BYTES = 65536;
 
 type Adc8 = (codes: number, n: number, M: number, out: number) => void;
+type Nearest = (
+  ct: number,
+  k: number,
+  dim: number,
+  data: number,
+  n: number,
+  assign: number,
+  dist: number,
+) => void;
+/** Rows assigned per call of the wasm `nearest`, to bound the memory it needs. */
+const ASSIGN_BLOCK_ROWS = 8192;
+/** Stands in for the missing centroids when k is padded to a multiple of 4. */
+const FAR_AWAY = 1e30;
+
+function growTo(memory: WebAssembly.Memory, bytes: number): void {
+  if (bytes > memory.buffer.byteLength) {
+    memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / WASM_PAGE_BYTES));
+  }
+}
+
+/**
+ * The wasm nearest-centroid assignment (same contract as kmeans.ts's assignNearest), on one
+ * instance of its own: centroids transposed to [dim][k4], rows in blocks.
+ */
+function wasmAssign(module: WebAssembly.Module): AssignFn {
+  let instance: WebAssembly.Instance | undefined;
+  return (data, n, dim, centroids, k, assign, dist) => {
+    instance ??= new WebAssembly.Instance(module, {});
+    const memory = instance.exports.memory as WebAssembly.Memory;
+    const nearest = instance.exports.nearest as Nearest;
+    const k4 = Math.ceil(k / 4) * 4;
+    const rows = Math.min(n, ASSIGN_BLOCK_ROWS);
+    const dataAt = k4 * dim * 4;
+    const assignAt = dataAt + rows * dim * 4;
+    const distAt = assignAt + rows * 4;
+    growTo(memory, distAt + rows * 4);
+    const ct = new Float32Array(memory.buffer, 0, k4 * dim).fill(FAR_AWAY);
+    for (let j = 0; j < k; j++) {
+      for (let t = 0; t < dim; t++) ct[t * k4 + j] = centroids[j * dim + t];
+    }
+    const rowsView = new Float32Array(memory.buffer, dataAt, rows * dim);
+    const assignView = new Int32Array(memory.buffer, assignAt, rows);
+    const distView = new Float32Array(memory.buffer, distAt, rows);
+    for (let start = 0; start < n; start += rows) {
+      const count = Math.min(rows, n - start);
+      rowsView.set(data.subarray(start * dim, (start + count) * dim));
+      nearest(0, k4, dim, dataAt, count, assignAt, distAt);
+      assign.set(assignView.subarray(0, count), start);
+      dist.set(distView.subarray(0, count), start);
+    }
+  };
+}
 
 /** True when the wasm kernel handles this shape: nbits = 8 and M a multiple of 4, at most 64. */
 export function wasmSupports(params: PqParams): boolean {
@@ -26,10 +79,7 @@ function bindWasm(module: WebAssembly.Module, codes: Uint8Array, params: PqParam
   const adc8 = instance.exports.adc8 as Adc8;
   const codesAt = WASM_TABLE_BYTES;
   const outAt = codesAt + Math.ceil(codes.length / 16) * 16;
-  const needBytes = outAt + count * 4;
-  if (needBytes > memory.buffer.byteLength) {
-    memory.grow(Math.ceil((needBytes - memory.buffer.byteLength) / WASM_PAGE_BYTES));
-  }
+  growTo(memory, outAt + count * 4);
   new Uint8Array(memory.buffer).set(codes, codesAt);
   const table = new Float32Array(memory.buffer, 0, M * ksub);
   const out = new Float32Array(memory.buffer, outAt, count);
@@ -46,10 +96,12 @@ function bindWasm(module: WebAssembly.Module, codes: Uint8Array, params: PqParam
  * Returns a scan kernel running the compiled scan.wasm `module`; each bound index gets its own
  * instance and memory (a copy of its codes, count·codeSize bytes, plus 4 bytes an item of
  * output). Shapes the wasm does not handle ({@link wasmSupports}) use the reference kernel.
+ * Its `assign` (k-means and encoding, for builds) uses one more instance.
  */
 export function createWasmKernel(module: WebAssembly.Module): ScanKernel {
   return {
     name: 'wasm',
+    assign: wasmAssign(module),
     bind(codes, params) {
       return wasmSupports(params)
         ? bindWasm(module, codes, params)

@@ -3,7 +3,8 @@
  * vectors; it also writes the exact top-10 of every query, which both sides are scored on.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** One FAISS configuration; the same fields as the script's make_index. */
@@ -42,7 +43,8 @@ export function faissMissing(): string | undefined {
 
 /**
  * Runs the FAISS side; returns its version, its results and the exact top-10 (Int32Array,
- * size Q·10) that it wrote to `gtPath`.
+ * size Q·10) that it wrote to `gtPath`. The results are kept in `gtPath`.json with the sha256
+ * of the inputs and reused while the vectors and configurations are the same.
  */
 export function runFaiss(
   basePath: string,
@@ -64,9 +66,24 @@ export function runFaiss(
     '--configs',
     JSON.stringify(configs),
   ];
-  const out = spawnSync(PYTHON, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
-  if (out.status !== 0) throw new Error(`pq_bench.py failed (${out.status}): ${out.stderr}`);
-  const parsed = JSON.parse(out.stdout) as { faiss: string; results: FaissResult[] };
+  const hash = createHash('sha256');
+  for (const part of [readFileSync(basePath), readFileSync(queriesPath), readFileSync(SCRIPT)]) {
+    hash.update(part);
+  }
+  const key = hash.update(JSON.stringify(configs)).digest('hex');
+  const cachePath = `${gtPath}.json`;
+  const cached =
+    existsSync(cachePath) && existsSync(gtPath)
+      ? (JSON.parse(readFileSync(cachePath, 'utf8')) as { key: string; stdout: string })
+      : undefined;
+  let stdout = cached?.key === key ? cached.stdout : undefined;
+  if (stdout === undefined) {
+    const out = spawnSync(PYTHON, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
+    if (out.status !== 0) throw new Error(`pq_bench.py failed (${out.status}): ${out.stderr}`);
+    stdout = out.stdout;
+    writeFileSync(cachePath, JSON.stringify({ key, stdout }));
+  }
+  const parsed = JSON.parse(stdout) as { faiss: string; results: FaissResult[] };
   const gt = readFileSync(gtPath);
   const truth = new Int32Array(gt.buffer.slice(gt.byteOffset, gt.byteOffset + gt.length));
   return { version: parsed.faiss, results: parsed.results, truth };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { pqParams } from '../../../core/pq/params.ts';
+import { assignNearest, type AssignFn } from '../../../core/pq/kmeans.ts';
 import { createRng } from '../../../core/pq/random.ts';
 import { referenceKernel } from '../../../core/pq/scan.ts';
 import { TopK } from '../../../core/pq/topk.ts';
@@ -49,4 +50,33 @@ describe('TopK', () => {
       .slice(0, 37);
     expect(top.sorted()).toEqual(want);
   });
+});
+
+describe('wasm nearest-centroid assignment', () => {
+  for (const [dim, k] of [
+    [4, 256],
+    [3, 10],
+    [64, 37],
+  ]) {
+    it(`agrees with the JavaScript one for dim=${dim}, k=${k}`, () => {
+      const rng = createRng(dim * k);
+      const n = 9000; // more than one block of 8192 rows
+      const data = Float32Array.from({ length: n * dim }, () => rng());
+      const cents = Float32Array.from({ length: k * dim }, () => rng());
+      const [a1, a2] = [new Int32Array(n), new Int32Array(n)];
+      const [d1, d2] = [new Float32Array(n), new Float32Array(n)];
+      assignNearest(data, n, dim, cents, k, a1, d1);
+      (wasm.assign as AssignFn)(data, n, dim, cents, k, a2, d2);
+      // float32 sums against float64 ones: distances agree to 1e-5 relative, and a different
+      // choice is only allowed between centroids at the same distance to that precision.
+      for (let i = 0; i < n; i++) {
+        expect(Math.abs(d2[i] - d1[i])).toBeLessThanOrEqual(1e-5 * d1[i] + 1e-7);
+        if (a1[i] !== a2[i]) {
+          let s = 0;
+          for (let t = 0; t < dim; t++) s += (data[i * dim + t] - cents[a2[i] * dim + t]) ** 2;
+          expect(Math.abs(s - d1[i])).toBeLessThanOrEqual(1e-5 * d1[i] + 1e-7);
+        }
+      }
+    });
+  }
 });
