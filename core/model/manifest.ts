@@ -37,8 +37,11 @@ export interface CalibrationRecord {
   images: number;
   /** number of other training images the methods were compared on */
   validationImages: number;
-  /** per method: mean and minimum cosine of int8 to fp32 embeddings on the validation images */
-  candidates: Record<string, { meanCosine: number; minCosine: number }>;
+  /**
+   * per method, on the validation images: mean and minimum cosine of int8 to fp32 embeddings,
+   * and recall@10 of the int8 neighbours against the fp32 neighbours among those images
+   */
+  candidates: Record<string, { meanCosine: number; minCosine: number; recallAt10?: number }>;
 }
 
 /** The model manifest. Shapes use `'N'` for the dynamic batch dimension. */

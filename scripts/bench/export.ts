@@ -126,7 +126,10 @@ export async function run(argv: string[]): Promise<void> {
   const ratio = fInt8.bytes / fFp32.bytes;
   const cal = manifest.quantization.calibration;
   const candidates = Object.entries(cal.candidates)
-    .map(([m, s]) => `${m} ${s.meanCosine.toFixed(6)} / ${s.minCosine.toFixed(6)}`)
+    .map(([m, s]) => {
+      const recall = s.recallAt10 === undefined ? '' : ` / ${s.recallAt10.toFixed(4)}`;
+      return `${m} ${s.meanCosine.toFixed(6)} / ${s.minCosine.toFixed(6)}${recall}`;
+    })
     .join('; ');
 
   const checks: [string, string, string, boolean][] = [
@@ -163,7 +166,7 @@ export async function run(argv: string[]): Promise<void> {
       `opset ${manifest.opset}); TensorFlow.js model \`${tfDir}\` on the ${backend.name} backend.`,
     `Calibration: ${cal.images} training images; method **${cal.method}**, chosen by mean ` +
       `cosine to fp32 on ${cal.validationImages} other training images ` +
-      `(mean / min cosine: ${candidates}).`,
+      `(mean cosine / min cosine / recall@10 there: ${candidates}).`,
     '',
     '| check | value | bound (issue 3) | met |',
     '| --- | --- | --- | --- |',

@@ -130,7 +130,7 @@ export async function runExport(
   for (const [method, s] of Object.entries(manifest.quantization.calibration.candidates)) {
     report(
       `calibration ${method}: mean cosine ${s.meanCosine.toFixed(6)}, ` +
-        `min ${s.minCosine.toFixed(6)}`,
+        `min ${s.minCosine.toFixed(6)}, recall@10 ${s.recallAt10?.toFixed(4)}`,
     );
   }
   report(`chosen: ${manifest.quantization.calibration.method}`);
