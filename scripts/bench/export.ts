@@ -19,6 +19,7 @@ import { Command } from 'commander';
 import * as tf from '@tensorflow/tfjs';
 
 import { loadModel, type OnnxEncoder } from '../../core/model/loader.ts';
+import type { ModelManifest } from '../../core/model/manifest.ts';
 import { initBackend } from '../../trainer/backend.ts';
 import { loadEncoder } from '../../trainer/checkpoint.ts';
 import { loadImages, locateFashionMnist } from '../../trainer/data/fashion-mnist.ts';
@@ -92,9 +93,22 @@ async function timing(encoder: OnnxEncoder, images: Float32Array, runs: number) 
 
 const pass = (ok: boolean) => (ok ? 'yes' : '**no**');
 
-/** Runs the suite and writes the `export` section of BENCHMARKS.md. */
-export async function run(argv: string[]): Promise<void> {
-  const opts = parseOptions(argv);
+type Timing = Awaited<ReturnType<typeof timing>>;
+
+/** What the suite measures. */
+interface Figures {
+  manifest: ModelManifest;
+  tfDir: string;
+  backend: string;
+  n: number;
+  diff: number;
+  cos: { mean: number; min: number };
+  recall: number;
+  tInt8: Timing;
+  tFp32: Timing;
+}
+
+async function measure(opts: Options): Promise<Figures> {
   const runtime = initNodeRuntime();
   const int8Dir = readModelDir(opts.model, 'int8');
   const fp32Dir = readModelDir(opts.model, 'fp32', opts.fp32Dir);
@@ -109,9 +123,8 @@ export async function run(argv: string[]): Promise<void> {
   console.log(`bench export: TensorFlow.js parity on ${opts.parity} images (${tfDir})`);
   const backend = await initBackend('auto');
   const tfModel = await loadEncoder(tfDir);
-  const parityImages = test.pixels.subarray(0, opts.parity * 784);
   const fp32All = await fp32.embed(test.pixels, n);
-  const reference = tfjsEmbed(tfModel, parityImages, opts.parity);
+  const reference = tfjsEmbed(tfModel, test.pixels.subarray(0, opts.parity * 784), opts.parity);
   const diff = maxAbsDiff(fp32All.subarray(0, opts.parity * d), reference);
 
   console.log(`bench export: int8 against fp32 on ${n} images`);
@@ -122,8 +135,45 @@ export async function run(argv: string[]): Promise<void> {
   console.log('bench export: timing');
   const tInt8 = await timing(int8, test.pixels, opts.timingRuns);
   const tFp32 = await timing(fp32, test.pixels, opts.timingRuns);
-  const { int8: fInt8, fp32: fFp32 } = manifest.files;
-  const ratio = fInt8.bytes / fFp32.bytes;
+  await Promise.all([int8.release(), fp32.release()]);
+  return { manifest, tfDir, backend: backend.name, n, diff, cos, recall, tInt8, tFp32 };
+}
+
+/** Rows of the checks table: what, value, bound, met. */
+function checkRows(f: Figures, parity: number): [string, string, string, boolean][] {
+  const { int8, fp32 } = f.manifest.files;
+  const ratio = int8.bytes / fp32.bytes;
+  return [
+    [
+      `fp32 ONNX vs TensorFlow.js, max abs diff, ${parity} test images`,
+      f.diff.toExponential(2),
+      '≤ 1e-4',
+      f.diff <= BOUNDS.maxAbsDiff,
+    ],
+    [
+      `int8 vs fp32, mean cosine, ${f.n} test images`,
+      f.cos.mean.toFixed(6),
+      '≥ 0.995',
+      f.cos.mean >= BOUNDS.meanCos,
+    ],
+    ['int8 vs fp32, min cosine', f.cos.min.toFixed(6), '≥ 0.98', f.cos.min >= BOUNDS.minCos],
+    [
+      `recall@${RECALL_K} of int8 neighbours vs fp32 neighbours`,
+      f.recall.toFixed(4),
+      '≥ 0.95',
+      f.recall >= BOUNDS.recall,
+    ],
+    [
+      'encoder.int8.onnx / encoder.fp32.onnx',
+      `${int8.bytes} / ${fp32.bytes} bytes = ${(100 * ratio).toFixed(1)}%`,
+      '≤ 30%',
+      ratio <= BOUNDS.ratio,
+    ],
+  ];
+}
+
+function render(f: Figures, opts: Options): string {
+  const { manifest } = f;
   const cal = manifest.quantization.calibration;
   const candidates = Object.entries(cal.candidates)
     .map(([m, s]) => {
@@ -131,64 +181,40 @@ export async function run(argv: string[]): Promise<void> {
       return `${m} ${s.meanCosine.toFixed(6)} / ${s.minCosine.toFixed(6)}${recall}`;
     })
     .join('; ');
-
-  const checks: [string, string, string, boolean][] = [
-    [
-      `fp32 ONNX vs TensorFlow.js, max abs diff, ${opts.parity} test images`,
-      diff.toExponential(2),
-      '≤ 1e-4',
-      diff <= BOUNDS.maxAbsDiff,
-    ],
-    [
-      `int8 vs fp32, mean cosine, ${n} test images`,
-      cos.mean.toFixed(6),
-      '≥ 0.995',
-      cos.mean >= BOUNDS.meanCos,
-    ],
-    ['int8 vs fp32, min cosine', cos.min.toFixed(6), '≥ 0.98', cos.min >= BOUNDS.minCos],
-    [
-      `recall@${RECALL_K} of int8 neighbours vs fp32 neighbours`,
-      recall.toFixed(4),
-      '≥ 0.95',
-      recall >= BOUNDS.recall,
-    ],
-    [
-      'encoder.int8.onnx / encoder.fp32.onnx',
-      `${fInt8.bytes} / ${fFp32.bytes} bytes = ${(100 * ratio).toFixed(1)}%`,
-      '≤ 30%',
-      ratio <= BOUNDS.ratio,
-    ],
-  ];
-  const speed = (name: string, t: Awaited<ReturnType<typeof timing>>) =>
+  const speed = (name: string, t: Timing) =>
     `| ${name} | ${t.single.toFixed(3)} | ${t.p90.toFixed(3)} | ${t.batchMs.toFixed(3)} |`;
-  const markdown = [
-    `Model: \`${opts.model}\` (int8 sha256 \`${fInt8.sha256.slice(0, 12)}\`, d = ${d}, ` +
-      `opset ${manifest.opset}); TensorFlow.js model \`${tfDir}\` on the ${backend.name} backend.`,
+  return [
+    `Model: \`${opts.model}\` (int8 sha256 \`${manifest.files.int8.sha256.slice(0, 12)}\`, ` +
+      `d = ${manifest.d}, opset ${manifest.opset}); TensorFlow.js model \`${f.tfDir}\` on the ` +
+      `${f.backend} backend.`,
     `Calibration: ${cal.images} training images; method **${cal.method}**, chosen by mean ` +
       `cosine to fp32 on ${cal.validationImages} other training images ` +
       `(mean cosine / min cosine / recall@10 there: ${candidates}).`,
     '',
     '| check | value | bound (issue 3) | met |',
     '| --- | --- | --- | --- |',
-    ...checks.map(([what, value, bound, ok]) => `| ${what} | ${value} | ${bound} | ${pass(ok)} |`),
+    ...checkRows(f, opts.parity).map(
+      ([what, v, bound, ok]) => `| ${what} | ${v} | ${bound} | ${pass(ok)} |`,
+    ),
     '',
     'onnxruntime-web under Node (the runtime of the edge), wasm, one thread, ms/image:',
     '',
     `| variant | batch 1, median | batch 1, p90 | batch ${THROUGHPUT_BATCH} |`,
     '| --- | --- | --- | --- |',
-    speed('fp32', tFp32),
-    speed('int8 (QDQ)', tInt8),
+    speed('fp32', f.tFp32),
+    speed('int8 (QDQ)', f.tInt8),
     '',
     "Timings are noisy: the 2 cores were shared with other engineers' jobs while this ran.",
   ].join('\n');
-  await Promise.all([int8.release(), fp32.release()]);
+}
+
+/** Runs the suite and writes the `export` section of BENCHMARKS.md (unless `--no-write`). */
+export async function run(argv: string[]): Promise<void> {
+  const opts = parseOptions(argv);
+  const markdown = render(await measure(opts), opts);
   if (opts.write) {
-    writeSection(
-      'export',
-      'Export: int8 ONNX against fp32 and TensorFlow.js',
-      `npm run bench -- export ${argv.join(' ')}`.trim(),
-      markdown,
-    );
+    const command = `npm run bench -- export ${argv.join(' ')}`.trim();
+    writeSection('export', 'Export: int8 ONNX against fp32 and TensorFlow.js', command, markdown);
   }
   console.log(markdown);
 }

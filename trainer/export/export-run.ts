@@ -10,9 +10,10 @@ import * as tf from '@tensorflow/tfjs';
 
 import { loadModel } from '../../core/model/loader.ts';
 import type { ModelManifest, PreprocessSpec } from '../../core/model/manifest.ts';
+import type { ModelRuntime } from '../../core/model/runtime.ts';
 import { loadEncoder } from '../checkpoint.ts';
 import { loadImages, locateFashionMnist } from '../data/fashion-mnist.ts';
-import { exportEncoder, MIN_CALIBRATION_IMAGES } from './export.ts';
+import { exportEncoder, MIN_CALIBRATION_IMAGES, type ExportResult } from './export.ts';
 import { buildManifest, FASHION_MNIST_PREPROCESS, writeModelDir } from './model-dir.ts';
 import { initNodeRuntime } from './ort-node.ts';
 
@@ -84,6 +85,53 @@ function tfjsEmbed(model: tf.LayersModel, nhwc: Float32Array, n: number, hwc: nu
   });
 }
 
+/** Seeded calibration and validation samples of the training split (28×28×1, NCHW = NHWC). */
+function sampleTraining(options: ExportRunOptions, dataDir: string) {
+  if (options.calibration < MIN_CALIBRATION_IMAGES) {
+    throw new Error(`--calibration ${options.calibration}: at least ${MIN_CALIBRATION_IMAGES}`);
+  }
+  const train = loadImages(dataDir, 'train');
+  const size = train.height * train.width * train.channels;
+  const picked = sampleIndices(train.count, options.calibration + options.validation, options.seed);
+  return {
+    train,
+    calibration: {
+      images: gather(train.pixels, size, picked.subarray(0, options.calibration)),
+      n: options.calibration,
+    },
+    validation: {
+      images: gather(train.pixels, size, picked.subarray(options.calibration)),
+      n: options.validation,
+    },
+  };
+}
+
+/**
+ * Loads both written files through the shared loader and compares the fp32 one with
+ * TensorFlow.js on PARITY_IMAGES test images; throws above PARITY_MAX_ABS_DIFF.
+ */
+async function checkWritten(
+  runtime: ModelRuntime,
+  model: tf.LayersModel,
+  manifest: ModelManifest,
+  result: ExportResult,
+  dataDir: string,
+): Promise<number> {
+  const test = loadImages(dataDir, 'test', { limit: PARITY_IMAGES });
+  const fp32 = await loadModel(runtime, manifest, result.fp32, 'fp32');
+  const int8 = await loadModel(runtime, manifest, result.int8, 'int8');
+  const hwc = [test.height, test.width, test.channels];
+  const reference = tfjsEmbed(model, test.pixels, test.count, hwc);
+  const diff = maxAbsDiff(await fp32.embed(test.pixels, test.count), reference);
+  await Promise.all([fp32.release(), int8.release()]);
+  if (!(diff <= PARITY_MAX_ABS_DIFF)) {
+    throw new Error(
+      `fp32 ONNX differs from TensorFlow.js by ${diff}; the bound is ${PARITY_MAX_ABS_DIFF}`,
+    );
+  }
+  return diff;
+}
+
 /**
  * Runs the export; `report` gets one line per phase and result. Returns the model manifest.
  * The caller starts a TensorFlow.js backend first.
@@ -93,8 +141,9 @@ export async function runExport(
   report: (line: string) => void,
 ): Promise<ModelManifest> {
   const training = readTrainingManifest(options.model);
-  if (training.complete === false)
+  if (training.complete === false) {
     report(`warning: ${options.model} is not a finished training run`);
+  }
   const model = await loadEncoder(options.model);
   const [, h, w, c] = model.inputs[0].shape as number[];
   if (c !== 1 || h !== 28 || w !== 28) {
@@ -102,20 +151,13 @@ export async function runExport(
       `the encoder's input is ${h}×${w}×${c}; calibration uses Fashion-MNIST images, 28×28×1`,
     );
   }
-  if (options.calibration < MIN_CALIBRATION_IMAGES) {
-    throw new Error(`--calibration ${options.calibration}: at least ${MIN_CALIBRATION_IMAGES}`);
-  }
   const dataDir = locateFashionMnist(options.data);
-  const train = loadImages(dataDir, 'train');
-  const size = h * w * c;
-  const picked = sampleIndices(train.count, options.calibration + options.validation, options.seed);
-  const calibration = gather(train.pixels, size, picked.subarray(0, options.calibration));
-  const validation = gather(train.pixels, size, picked.subarray(options.calibration));
+  const { train, calibration, validation } = sampleTraining(options, dataDir);
   const runtime = initNodeRuntime();
   const result = await exportEncoder(model, {
     runtime,
-    calibration: { images: calibration, n: options.calibration },
-    validation: { images: validation, n: options.validation },
+    calibration,
+    validation,
     inputRange: INPUT_RANGE,
     onPhase: (phase) => report(`export: ${phase}`),
   });
@@ -134,22 +176,10 @@ export async function runExport(
     );
   }
   report(`chosen: ${manifest.quantization.calibration.method}`);
-
-  // Check what was written through the shared loader, against TensorFlow.js.
-  const test = loadImages(dataDir, 'test', { limit: PARITY_IMAGES });
-  const fp32 = await loadModel(runtime, manifest, result.fp32, 'fp32');
-  const int8 = await loadModel(runtime, manifest, result.int8, 'int8');
-  const reference = tfjsEmbed(model, test.pixels, test.count, [h, w, c]);
-  const diff = maxAbsDiff(await fp32.embed(test.pixels, test.count), reference);
-  await Promise.all([fp32.release(), int8.release()]);
+  const diff = await checkWritten(runtime, model, manifest, result, dataDir);
   report(
-    `fp32 vs TensorFlow.js on ${test.count} test images: max abs diff ${diff.toExponential(2)}`,
+    `fp32 vs TensorFlow.js on ${PARITY_IMAGES} test images: max abs diff ${diff.toExponential(2)}`,
   );
-  if (!(diff <= PARITY_MAX_ABS_DIFF)) {
-    throw new Error(
-      `fp32 ONNX differs from TensorFlow.js by ${diff}; the bound is ${PARITY_MAX_ABS_DIFF}`,
-    );
-  }
   const { int8: i8, fp32: f32 } = manifest.files;
   report(
     `wrote ${options.out}: ${i8.path} ${i8.bytes} bytes, ${f32.path} ${f32.bytes} bytes ` +
