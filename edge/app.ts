@@ -9,7 +9,7 @@ import { cors } from 'hono/cors';
 import { methodNotAllowed } from 'hono/method-not-allowed';
 import type { ImageDecoder } from '../core/image/index.ts';
 import { CatalogUnavailableError, type CatalogStore } from './catalog/store.ts';
-import type { LoadedCatalog } from './catalog/load.ts';
+import type { LoadedCatalog, LoadedModel } from './catalog/load.ts';
 import type { EdgeConfig } from './config.ts';
 import { registerItemImageRoute } from './demo/image-route.ts';
 import { ApiError, errorBody, handleError } from './errors.ts';
@@ -95,6 +95,21 @@ export async function catalogOf(c: AppContext): Promise<LoadedCatalog> {
   }
   c.header(INDEX_VERSION_HEADER, catalog.version);
   return catalog;
+}
+
+/**
+ * The encoder of `catalog`, loading it on first use.
+ * @throws ApiError `service_unavailable` (503) when the model cannot be loaded
+ */
+export async function modelOf(catalog: LoadedCatalog): Promise<LoadedModel> {
+  try {
+    return await catalog.model();
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    throw new ApiError('service_unavailable', `the model cannot be loaded: ${message}`, {
+      'Retry-After': '5',
+    });
+  }
 }
 
 /** `ctx.waitUntil` when the app runs in a Worker; undefined in plain `app.request` calls. */

@@ -42,7 +42,8 @@ export interface LoadedCatalog {
   version: string;
   manifest: CatalogManifest;
   index: SearchableIndex;
-  model: LoadedModel;
+  /** The encoder, loaded once on first call; rejects with CatalogError when it cannot load. */
+  model(): Promise<LoadedModel>;
   /** Time spent loading and checking, in ms. */
   loadMs: number;
 }
@@ -55,12 +56,18 @@ export async function readVersionPointer(source: ArtifactSource, prefix: string)
   return parsed.data.version;
 }
 
-/** Loads and checks the catalog version `version` under `prefix`. */
+/**
+ * Loads and checks the catalog version `version` under `prefix`. The index is parsed and the
+ * model file's sha256 compared with the one the index was built for before this returns; the
+ * model itself (ONNX Runtime set-up, the costly part) is loaded on the first `model()` call, or
+ * before returning when `eagerModel` is set (a refresh swaps in only a fully loaded version).
+ */
 export async function loadCatalog(
   source: ArtifactSource,
   prefix: string,
   version: string,
   parsers: CatalogParsers,
+  { eagerModel = false }: { eagerModel?: boolean } = {},
 ): Promise<LoadedCatalog> {
   const started = Date.now();
   const base = `${prefix}/${version}`;
@@ -71,19 +78,24 @@ export async function loadCatalog(
     readShards(source, base, manifest),
   ]);
   const index = attempt(`${base}: index`, () => parsers.readIndex(indexBytes));
-  const model = await attemptAsync(`${base}: model`, () =>
-    parsers.loadModel(modelJson, modelBytes),
-  );
   const { d, modelSha256 } = index.header;
-  if (d !== model.encoder.d) {
-    throw new CatalogError(`${base}: the index has d=${d}, the model d=${model.encoder.d}`);
-  }
-  if (modelSha256 !== model.sha256) {
+  const fileSha256 = await sha256Hex(modelBytes);
+  if (modelSha256 !== fileSha256) {
     throw new CatalogError(
       `${base}: the index was built with model ${modelSha256.slice(0, 12)}…, ` +
-        `the catalog ships model ${model.sha256.slice(0, 12)}…; rebuild the index`,
+        `the catalog ships model ${fileSha256.slice(0, 12)}…; rebuild the index`,
     );
   }
+  let loading: Promise<LoadedModel> | undefined;
+  const model = () =>
+    (loading ??= attemptAsync(`${base}: model`, async () => {
+      const loaded = await parsers.loadModel(modelJson, modelBytes);
+      if (loaded.encoder.d !== d) {
+        throw new Error(`the index has d=${d}, the model d=${loaded.encoder.d}`);
+      }
+      return loaded;
+    }));
+  if (eagerModel) await model();
   return { version, manifest, index, model, loadMs: Date.now() - started };
 }
 

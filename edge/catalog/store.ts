@@ -71,6 +71,12 @@ export class CatalogStore {
       if (refresh && waitUntil) waitUntil(refresh);
       return this.active;
     }
+    if (!this.loading && waitUntil) {
+      // The first load returns once the index serves; the model follows in the background.
+      const first = this.current();
+      waitUntil(first.then((c) => this.warmModel(c)).catch(() => undefined));
+      return first;
+    }
     if (!this.loading) {
       const failure = this.lastFailure;
       if (failure && this.now() - failure.at < RETRY_AFTER_FAILURE_MS) {
@@ -81,10 +87,20 @@ export class CatalogStore {
     return this.loading;
   }
 
+  /** Loads the model of `catalog`, logging a failure (image searches then answer 503). */
+  private async warmModel(catalog: LoadedCatalog): Promise<void> {
+    try {
+      await catalog.model();
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      logEvent('error', 'model_unavailable', { version: catalog.version, message });
+    }
+  }
+
   private async loadFirst(): Promise<LoadedCatalog> {
     try {
       const version = await this.targetVersion();
-      const loaded = await this.load(version);
+      const loaded = await this.load(version, false);
       this.active = loaded;
       this.checkedAt = this.now();
       return loaded;
@@ -116,7 +132,7 @@ export class CatalogStore {
     try {
       version = await this.targetVersion();
       if (version === from || this.rejected.has(version)) return;
-      const loaded = await this.load(version);
+      const loaded = await this.load(version, true);
       this.active = loaded;
       logEvent('info', 'catalog_swapped', { from, to: version, loadMs: loaded.loadMs });
     } catch (err) {
@@ -133,9 +149,9 @@ export class CatalogStore {
       : readVersionPointer(source, prefix);
   }
 
-  private async load(version: string): Promise<LoadedCatalog> {
+  private async load(version: string, eagerModel: boolean): Promise<LoadedCatalog> {
     const { source, prefix, parsers } = this.options;
-    const loaded = await loadCatalog(source, prefix, version, parsers);
+    const loaded = await loadCatalog(source, prefix, version, parsers, { eagerModel });
     logEvent('info', 'catalog_loaded', {
       source: source.kind,
       version,

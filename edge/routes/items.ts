@@ -7,6 +7,7 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { catalogOf, executionWaitUntil, INDEX_VERSION_HEADER, type AppEnv } from '../app.ts';
 import type { LoadedCatalog } from '../catalog/load.ts';
+import { logEvent } from '../log.ts';
 import {
   errorResponses,
   ItemParamsSchema,
@@ -73,7 +74,7 @@ export function registerItemRoutes(app: OpenAPIHono<AppEnv>): void {
     const cache = await openCache();
     const key = cacheKey(c.req.url, catalog.version);
     const timing = c.get('timing');
-    const cached = cache ? await timing.time('cache', () => cache.match(key)) : undefined;
+    const cached = cache ? await timing.time('cache', () => cacheMatch(cache, key)) : undefined;
     if (cached) {
       const hit = new Response(cached.body, cached);
       hit.headers.set(INDEX_VERSION_HEADER, catalog.version);
@@ -87,12 +88,38 @@ export function registerItemRoutes(app: OpenAPIHono<AppEnv>): void {
     const response = c.json({ version: catalog.version, k, hits }, 200, headers);
     const waitUntil = executionWaitUntil(c);
     if (cache) {
-      const stored = cache.put(key, response.clone());
+      const stored = cachePut(cache, key, response.clone());
       if (waitUntil) waitUntil(stored);
       else await stored;
     }
     return response;
   });
+}
+
+/** A cache lookup; a cache that fails (or is not configured) is a miss, never an error. */
+async function cacheMatch(cache: Cache, key: Request): Promise<Response | undefined> {
+  try {
+    return await cache.match(key);
+  } catch (err) {
+    logCacheFailure(err);
+    return undefined;
+  }
+}
+
+async function cachePut(cache: Cache, key: Request, response: Response): Promise<void> {
+  try {
+    await cache.put(key, response);
+  } catch (err) {
+    logCacheFailure(err);
+  }
+}
+
+let cacheFailureLogged = false;
+function logCacheFailure(err: unknown): void {
+  if (cacheFailureLogged) return;
+  cacheFailureLogged = true;
+  const message = err instanceof Error ? err.message : String(err);
+  logEvent('warn', 'edge_cache_unavailable', { message });
 }
 
 function matchesEtag(header: string | undefined, etag: string): boolean {

@@ -3,7 +3,7 @@
  * `GET /openapi.json`.
  */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import { catalogOf, type AppEnv } from '../app.ts';
+import { catalogOf, modelOf, type AppEnv } from '../app.ts';
 import { errorResponses, HealthSchema, IndexInfoSchema } from '../schemas.ts';
 
 const health = createRoute({
@@ -45,7 +45,9 @@ export function registerMetaRoutes(app: OpenAPIHono<AppEnv>): void {
   });
 
   app.openapi(indexInfo, async (c) => {
-    const { version, index, model } = await catalogOf(c);
+    const catalog = await catalogOf(c);
+    const { version, index } = catalog;
+    const model = await modelOf(catalog);
     const h = index.header;
     return c.json(
       {

@@ -5,7 +5,7 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { IMAGE_MEDIA_TYPES, preprocessImage } from '../../core/image/index.ts';
-import { catalogOf, type AppContext, type AppEnv } from '../app.ts';
+import { catalogOf, modelOf, type AppContext, type AppEnv } from '../app.ts';
 import { mediaTypeOf, readBodyLimited, readJsonText } from '../body.ts';
 import type { LoadedCatalog } from '../catalog/load.ts';
 import { ApiError, errorBody } from '../errors.ts';
@@ -96,11 +96,12 @@ export function registerSearchRoutes(app: OpenAPIHono<AppEnv>): void {
     const catalog = await catalogOf(c);
     const { config, decoder } = c.get('deps');
     const timing = c.get('timing');
+    const model = await modelOf(catalog);
     const decode = await decoder();
     const { input } = await timing.time('decode', () =>
-      preprocessImage(bytes, catalog.model.input, decode, config.imageLimits),
+      preprocessImage(bytes, model.input, decode, config.imageLimits),
     );
-    const embedding = await timing.time('embed', () => catalog.model.encoder.embed(input, 1));
+    const embedding = await timing.time('embed', () => model.encoder.embed(input, 1));
     const hits = await timing.time('search', () =>
       searchByVector(catalog, embedding, k, { category }),
     );

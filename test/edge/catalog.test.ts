@@ -118,6 +118,30 @@ describe('CatalogStore', () => {
     expect((await store.current()).version).toBe('v2');
   });
 
+  it('serves the index while a broken model answers image searches with 503', async () => {
+    const files = await versionFiles('v1');
+    files.set(...versionPointer(PREFIX, 'v1'));
+    const failing = { ...parsers, loadModel: () => Promise.reject(new Error('corrupt model')) };
+    const store = new CatalogStore({
+      source: memorySource(files),
+      prefix: PREFIX,
+      pinnedVersion: undefined,
+      refreshIntervalMs: 60_000,
+      parsers: failing,
+    });
+    const app = createApp({
+      config: readConfig({}),
+      store,
+      decoder: () => Promise.reject(new Error('unused')),
+      cache: async () => undefined,
+    });
+    expect((await app.request('/v1/items/test-00001/similar?k=2')).status).toBe(200);
+    const init = { method: 'POST', headers: { 'content-type': 'image/png' }, body: 'x' };
+    const res = await app.request('/v1/search/image', init);
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ error: { code: 'service_unavailable' } });
+  });
+
   it('answers 503 service_unavailable while no version loads', async () => {
     const store = storeOver(new Map());
     const app = createApp({
