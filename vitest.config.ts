@@ -28,6 +28,16 @@ export default defineConfig({
         },
       },
       {
+        // The demo page in headless Chromium against `wrangler dev` (test/browser).
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+        },
+      },
+      {
         // `wrangler dev` started as a process and queried over HTTP.
         test: {
           name: 'edge-e2e',

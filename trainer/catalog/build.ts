@@ -88,7 +88,7 @@ export async function buildCatalogVersion(o: CatalogBuildOptions): Promise<Catal
   const small = count < SMALL_CATALOG;
   const index = buildIndex(vectors, source.ids, {
     ...INDEX_OPTIONS,
-    ...(small ? { M: 8, nbits: 4, refine: 'float16' } : {}),
+    ...(small ? { M: 8, nbits: count >= 256 ? 8 : 4, refine: 'float16' } : {}),
     modelSha256: model.sha256,
     metadata: source.metadata,
   });
