@@ -93,11 +93,14 @@ function card(hit) {
   const name = document.createElement('span');
   name.className = 'name';
   name.textContent = hit.metadata.category ?? hit.id;
-  const line = document.createElement('span');
-  line.innerHTML = `<span class="score"></span> · <span class="id"></span>`;
-  line.querySelector('.score').textContent = `${(hit.score * 100).toFixed(1)}% match`;
-  line.querySelector('.id').textContent = hit.id;
-  meta.append(name, line);
+  const score = document.createElement('span');
+  score.className = 'score';
+  score.textContent = `similarity ${hit.score.toFixed(4)}`;
+  score.title = 'cosine similarity of the embeddings';
+  const id = document.createElement('span');
+  id.className = 'id';
+  id.textContent = hit.id;
+  meta.append(name, score, id);
   li.append(img, meta);
   const pivot = () => showItem(hit.id);
   li.addEventListener('click', pivot);
@@ -165,6 +168,7 @@ async function searchPhoto(file) {
     els.image.src = URL.createObjectURL(file);
     els.image.alt = file.name;
     delete els.drop.dataset.id;
+    els.id.value = '';
     els.itemCategory.textContent = 'your photo';
     els.title.textContent = file.name;
     els.meta.textContent = `${(file.size / 1024).toFixed(0)} KiB, searched by image`;
