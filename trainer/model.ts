@@ -158,3 +158,10 @@ export function encoderMacs(config: ModelConfig): number {
   const n = config.filters.length;
   return macs + downsampled(config.height, n) * downsampled(config.width, n) * inC * config.d;
 }
+
+/** The trainable variables in a fixed order (the optimizer's slots follow this order). */
+export function trainableVariables(model: Autoencoder): tf.Variable[] {
+  return [...model.encoder.trainableWeights, ...model.decoder.trainableWeights].map(
+    (w) => w.read() as tf.Variable,
+  );
+}

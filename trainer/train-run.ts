@@ -40,6 +40,8 @@ export interface RunOptions {
   data?: string;
   limit?: number;
   resume: boolean;
+  /** Threads sharing each batch; 1 when absent. */
+  workers?: number;
 }
 
 /** Where a run reports: one line per event, and progress within an epoch. */
@@ -58,6 +60,7 @@ export function trainConfigOf(options: RunOptions): TrainConfig {
     batchSize: options.batch,
     seed: options.seed,
     learningRate: options.lr,
+    workers: options.workers ?? 1,
     model: { ...DEFAULT_TRAIN_CONFIG.model, d: options.dim },
   };
 }

@@ -16,13 +16,13 @@ import {
   mulberry32,
   permutation,
 } from './data/augment.ts';
+import { parallelStepper, singleThreadStepper, type Stepper } from './train-parallel.ts';
 import {
   type Autoencoder,
   buildAutoencoder,
   DEFAULT_MODEL_CONFIG,
   l2Normalize,
   type ModelConfig,
-  reconstructionLoss,
 } from './model.ts';
 
 /** Images to learn from: no labels. */
@@ -41,20 +41,35 @@ export interface TrainConfig {
   /** Images per optimizer step. */
   batchSize: number;
   seed: number;
-  /** Adam step size. */
+  /** Adam step size of the first epoch. */
   learningRate: number;
+  /**
+   * Factor applied to the step size after each epoch (epoch e uses learningRate · decay^(e-1)).
+   * Per epoch, not per run, so that a resumed run follows the same schedule.
+   */
+  learningRateDecay: number;
+  /**
+   * Threads that share each batch (1: this thread only). Results are deterministic for a given
+   * count; see trainer/train-parallel.ts.
+   */
+  workers: number;
   /** Share of the images held out for the validation loss, taken from the end, in (0, 0.5]. */
   validationFraction: number;
   augment: AugmentConfig;
   model: ModelConfig;
 }
 
-/** Defaults: 28×28 grey, d = 64, batch 128, Adam 2e-3, shifts up to 2 px, noise σ 0.1. */
+/**
+ * Defaults: 28×28 grey, d = 64, batch 128, Adam 2e-3 decayed ×0.8 per epoch, shifts up to
+ * 2 px, noise σ 0.1, one thread.
+ */
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   epochs: 10,
   batchSize: 128,
   seed: 1,
   learningRate: 2e-3,
+  learningRateDecay: 0.8,
+  workers: 1,
   validationFraction: 0.05,
   augment: { maxShiftPx: 2, noiseStd: 0.1 },
   model: DEFAULT_MODEL_CONFIG,
@@ -96,13 +111,6 @@ export function initTrainerState(config: TrainConfig): TrainerState {
     epoch: 0,
     history: [],
   };
-}
-
-/** The trainable variables in a fixed order (the optimizer's slots follow this order). */
-export function trainableVariables(model: Autoencoder): tf.Variable[] {
-  return [...model.encoder.trainableWeights, ...model.decoder.trainableWeights].map(
-    (w) => w.read() as tf.Variable,
-  );
 }
 
 /** Number of held-out images for `count` images: at least 1, at most half. */
@@ -147,12 +155,13 @@ function checkImages(images: TrainingImages, config: TrainConfig): void {
 }
 
 /** One pass over `train` (the last partial batch is dropped); returns mean loss and seconds. */
-function runEpoch(
+async function runEpoch(
   state: TrainerState,
   train: TrainingImages,
   config: TrainConfig,
+  stepper: Stepper,
   hooks: TrainHooks,
-): { loss: number; seconds: number; images: number } {
+): Promise<{ loss: number; seconds: number; images: number }> {
   const { height: h, width: w, channels: c } = train;
   const b = config.batchSize;
   const rng = mulberry32(deriveSeed(config.seed, state.epoch + 1));
@@ -160,21 +169,14 @@ function runEpoch(
   const steps = Math.floor(train.count / b);
   const input = new Float32Array(b * h * w * c);
   const target = new Float32Array(b * h * w * c);
-  const variables = trainableVariables(state.model);
+  // AdamOptimizer reads its (protected) learningRate field at every step.
+  const adam = state.optimizer as unknown as { learningRate: number };
+  adam.learningRate = config.learningRate * config.learningRateDecay ** state.epoch;
   const started = performance.now();
   let sum = 0;
   for (let step = 0; step < steps; step++) {
     fillBatch(train, order.subarray(step * b, (step + 1) * b), input, target, config.augment, rng);
-    const loss = tf.tidy(() => {
-      const x = tf.tensor4d(input, [b, h, w, c]);
-      const y = tf.tensor4d(target, [b, h, w, c]);
-      const cost = state.optimizer.minimize(
-        () => reconstructionLoss(state.model, x, y),
-        true,
-        variables,
-      );
-      return cost!.dataSync()[0];
-    });
+    const loss = await stepper.step(input, target, b);
     sum += loss;
     hooks.onBatch?.(step + 1, steps, loss);
   }
@@ -196,6 +198,9 @@ export async function train(
   const valCount = validationCount(images.count, config.validationFraction);
   const size = images.height * images.width * images.channels;
   const trainCount = images.count - valCount;
+  if (config.batchSize % config.workers !== 0) {
+    throw new Error(`batch ${config.batchSize} must be a multiple of workers=${config.workers}`);
+  }
   if (trainCount < config.batchSize) {
     throw new Error(
       `${trainCount} training images (after holding out ${valCount}) are fewer ` +
@@ -209,9 +214,22 @@ export async function train(
   };
   const valSet = { ...images, count: valCount, pixels: images.pixels.subarray(trainCount * size) };
   let elapsed = state.history.at(-1)?.elapsedSeconds ?? 0;
-  while (state.epoch < config.epochs) {
+  const stepper =
+    config.workers > 1
+      ? await parallelStepper(state, config.workers, tf.getBackend())
+      : singleThreadStepper(state);
+  try {
+    while (state.epoch < config.epochs) {
+      await trainEpoch();
+    }
+  } finally {
+    await stepper.close();
+  }
+  return state;
+
+  async function trainEpoch() {
     const started = performance.now();
-    const epoch = runEpoch(state, trainSet, config, hooks);
+    const epoch = await runEpoch(state, trainSet, config, stepper, hooks);
     const valLoss = evaluateReconstruction(state.model, valSet);
     elapsed += (performance.now() - started) / 1000;
     state.epoch += 1;
@@ -225,5 +243,4 @@ export async function train(
     state.history.push(stats);
     await hooks.onEpoch?.(stats, state);
   }
-  return state;
 }

@@ -10,12 +10,11 @@ import { Command } from 'commander';
 import * as tf from '@tensorflow/tfjs';
 import { BACKEND_CHOICES, type BackendChoice, initBackend } from '../../trainer/backend.ts';
 import { loadImages, locateFashionMnist } from '../../trainer/data/fashion-mnist.ts';
-import { encoderMacs, reconstructionLoss } from '../../trainer/model.ts';
+import { encoderMacs, reconstructionLoss, trainableVariables } from '../../trainer/model.ts';
 import {
   DEFAULT_TRAIN_CONFIG,
   initTrainerState,
   train,
-  trainableVariables,
   type TrainerState,
 } from '../../trainer/train.ts';
 import { writeSection } from './_report.ts';

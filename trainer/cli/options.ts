@@ -22,9 +22,17 @@ export interface TrainOptions {
   /** Use only the first N training images; undefined: all 60,000. */
   limit?: number;
   resume: boolean;
+  /** Threads sharing each batch (trainer/train-parallel.ts). */
+  workers: number;
   backend: BackendChoice;
   verbose: boolean;
 }
+
+/**
+ * Default thread count: 1. A constant, not the machine's core count, so that the same command
+ * gives the same weights everywhere; `--workers 2` uses a second core when one is idle.
+ */
+export const DEFAULT_WORKERS = 1;
 
 /** A bad command line: the message is meant for the user as it is. */
 export class OptionError extends Error {
@@ -80,6 +88,12 @@ function buildProgram(): Command {
     )
     .option('--limit <n>', 'use only the first n training images', integer('--limit', 16, 60_000))
     .option('--resume', 'continue from DIR/checkpoint', false)
+    .option(
+      '--workers <n>',
+      'threads sharing each batch (same count, same weights)',
+      integer('--workers', 1, 16),
+      DEFAULT_WORKERS,
+    )
     .addOption(
       new Option('--backend <name>', 'TensorFlow.js backend')
         .choices(BACKEND_CHOICES as string[])
@@ -117,6 +131,9 @@ export function parseTrainOptions(argv: string[]): TrainOptions | 'help' {
     throw new OptionError(`unexpected argument '${program.args[0]}': options start with --`);
   }
   const o = program.opts<Omit<TrainOptions, 'out'> & { out?: string }>();
+  if (o.batch % o.workers !== 0) {
+    throw new OptionError(`--batch ${o.batch}: must be a multiple of --workers ${o.workers}`);
+  }
   if (o.limit !== undefined && o.limit < 2 * o.batch) {
     throw new OptionError(
       `--limit ${o.limit}: must be at least twice --batch ${o.batch}, so ` +
