@@ -12,8 +12,6 @@ export const ALLOWED_ORIGIN = 'https://shop.example';
 export const TEST_MAX_UPLOAD_BYTES = 262_144;
 /** MAX_BATCH_QUERIES of wrangler.test.toml. */
 export const TEST_MAX_BATCH_QUERIES = 8;
-/** d of the fixture encoder (test/edge/fixtures/model.ts). */
-export const FIXTURE_D = 16;
 
 /** The JSON error body of the service. */
 export interface ErrorBody {
@@ -61,6 +59,9 @@ export async function fixtureJson<T>(path: string): Promise<T> {
 export interface ParityFixture {
   k: number;
   d: number;
+  M: number;
+  /** Which encoder built the fixture catalog: `models/default` or the test projection. */
+  model: string;
   cases: Array<{ id: string; png: string; embedding: number[]; neighbours: string[] }>;
 }
 

@@ -2,13 +2,12 @@
  * The worker's routes through the real runtime's fetch path (SELF.fetch into edge/worker.ts
  * over the fixture catalog), grouped by route.
  */
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   ALLOWED_ORIGIN,
   call,
   cosine,
   errorOf,
-  FIXTURE_D,
   fixture,
   fixtureJson,
   GIF_1PX,
@@ -28,7 +27,14 @@ interface SearchAnswer {
   embedding?: number[];
 }
 
-const unit = (i: number) => Array.from({ length: FIXTURE_D }, (_, j) => (j === i ? 1 : 0));
+/** The fixture catalog's index shape (d, M): the test encoder's, or the default model's. */
+let shape = { d: 0, M: 0 };
+beforeAll(async () => {
+  const { d, M } = await fixtureJson<ParityFixture>('fixtures/parity.json');
+  shape = { d, M };
+});
+
+const unit = (i: number) => Array.from({ length: shape.d }, (_, j) => (j === i ? 1 : 0));
 
 describe('GET /healthz', () => {
   it('answers ok with the serving version', async () => {
@@ -44,7 +50,7 @@ describe('GET /v1/index', () => {
     const res = await call('/v1/index');
     const body = (await res.json()) as Record<string, unknown>;
     expect(res.status).toBe(200);
-    expect(body).toMatchObject({ version: 'v1', count: 2000, d: FIXTURE_D, M: 4, nbits: 8 });
+    expect(body).toMatchObject({ version: 'v1', count: 2000, ...shape, nbits: 8 });
     expect(body.modelSha256).toMatch(/^[0-9a-f]{64}$/);
     expect(body.builtAt).toBe('2026-01-01T00:00:00.000Z');
     expect(body.input).toEqual({ channels: 1, height: 28, width: 28, invert: true });
@@ -164,7 +170,7 @@ describe('POST /v1/search/vector', () => {
   });
 
   it('rejects a zero vector, and non-numbers, with 422', async () => {
-    const zero = await postJson('/v1/search/vector', { vector: new Array(FIXTURE_D).fill(0) });
+    const zero = await postJson('/v1/search/vector', { vector: new Array(shape.d).fill(0) });
     expect(zero.status).toBe(422);
     const text = await postJson('/v1/search/vector', { vector: ['a'] });
     expect(text.status).toBe(422);
@@ -173,7 +179,7 @@ describe('POST /v1/search/vector', () => {
 
   it('rejects NaN, Infinity and 1e999 (not JSON numbers, or overflowing) with a 4xx', async () => {
     for (const literal of ['NaN', 'Infinity', '1e999']) {
-      const body = `{"vector":[${new Array(FIXTURE_D).fill(literal).join(',')}]}`;
+      const body = `{"vector":[${new Array(shape.d).fill(literal).join(',')}]}`;
       const res = await postBytes(
         '/v1/search/vector',
         new TextEncoder().encode(body),
