@@ -10,6 +10,11 @@ import { unpackCode } from './product-quantizer.ts';
 /** Scans codes bound to it. */
 export interface CodeScanner {
   /**
+   * False when the distances are approximations (the 4-bit fast scan's quantized tables):
+   * search then re-scores its candidates exactly. Absent means exact.
+   */
+  readonly exact?: boolean;
+  /**
    * ADC distances of the codes with ordinals [start, end) to the query whose distance table is
    * `table` (Float32Array, size M·ksub, row-major). Returns a Float32Array of size end - start
    * that may be a view into the kernel's memory: read it before the next call.

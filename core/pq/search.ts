@@ -24,7 +24,8 @@ export interface SearchOptions {
   nprobe?: number;
   /**
    * ADC candidates re-ranked by the re-rank store (default 10·k when the index has a store,
-   * else 0); 0 keeps the ADC order and scores.
+   * else 0); 0 keeps the ADC order and scores. With an approximate scan (4-bit fast scan),
+   * this many candidates (at least k) are re-scored by exact ADC even without a store.
    */
   rerank?: number;
   /** Only items of this category. */
@@ -94,9 +95,9 @@ export class SimilarityIndex {
 
   /**
    * The best stored approximation of item `ordinal`, in the index's (rotated) space:
-   * Float32Array, size d.
+   * Float32Array, size d. Without `withRefine`, the PQ (and IVF) reconstruction alone.
    */
-  reconstruct(ordinal: number): Float32Array {
+  reconstruct(ordinal: number, withRefine = true): Float32Array {
     const { d, codeSize } = this.params;
     const out = decode(
       this.pq,
@@ -108,7 +109,7 @@ export class SimilarityIndex {
       const list = upperBound(listOffsets, ordinal) - 1;
       for (let t = 0; t < d; t++) out[t] += coarse[list * d + t];
     }
-    if (refine) reconstructRefined(refine, d, ordinal, out, this.residualPq);
+    if (refine && withRefine) reconstructRefined(refine, d, ordinal, out, this.residualPq);
     return out;
   }
 
@@ -143,7 +144,11 @@ export class SimilarityIndex {
       category = items.categoryNames.indexOf(options.category);
       if (category < 0 || !items.categoryOf) return [];
     }
-    const rerank = refine ? (options.rerank ?? DEFAULT_RERANK_PER_RESULT * k) : 0;
+    const wanted = options.rerank ?? DEFAULT_RERANK_PER_RESULT * k;
+    // An approximate scan (4-bit fast scan) always has its candidates re-scored exactly.
+    const exact = this.scanner.exact !== false;
+    const useRefine = refine !== undefined && wanted > 0;
+    const rerank = useRefine ? wanted : exact ? 0 : Math.max(wanted, k);
     const top = new TopK(Math.max(k, rerank));
     const filter = { top, exclude, category, categoryOf: items.categoryOf };
     const { coarse, listOffsets } = this.data;
@@ -155,7 +160,7 @@ export class SimilarityIndex {
       collect(this.scanner.scan(this.table, 0, this.header.count), 0, filter);
     }
     let found = top.sorted();
-    if (rerank > 0) found = this.rerank(q, found).slice(0, k);
+    if (rerank > 0) found = this.rerank(q, found, useRefine).slice(0, k);
     return found.slice(0, k).map(({ ordinal, distance }) => ({
       ordinal,
       id: items.ids[ordinal],
@@ -181,11 +186,15 @@ export class SimilarityIndex {
     }
   }
 
-  private rerank(q: Float32Array, found: { ordinal: number; distance: number }[]) {
+  private rerank(
+    q: Float32Array,
+    found: { ordinal: number; distance: number }[],
+    withRefine: boolean,
+  ) {
     const { d } = this.header;
     return found
       .map(({ ordinal }) => {
-        const x = this.reconstruct(ordinal);
+        const x = this.reconstruct(ordinal, withRefine);
         let s = 0;
         for (let t = 0; t < d; t++) s += (q[t] - x[t]) ** 2;
         return { ordinal, distance: s };

@@ -13,6 +13,7 @@ export const WASM_TABLE_BYTES = 64 * 1024;
 const WASM_PAGE_BYTES = 65536;
 
 type Adc8 = (codes: number, n: number, M: number, out: number) => void;
+type Adc8M16 = (codes: number, n: number, out: number) => void;
 type Nearest = (
   ct: number,
   k: number,
@@ -66,9 +67,14 @@ function wasmAssign(module: WebAssembly.Module): AssignFn {
   };
 }
 
-/** True when the wasm kernel handles this shape: nbits = 8 and M a multiple of 4, at most 64. */
+/**
+ * True when the wasm kernel handles this shape: nbits = 8 with M a multiple of 4, at most 64
+ * (exact ADC scan), or nbits = 4 with M even, at most 256 (fast scan, approximate).
+ */
 export function wasmSupports(params: PqParams): boolean {
-  return params.nbits === 8 && params.M % 4 === 0 && params.M * 256 * 4 <= WASM_TABLE_BYTES;
+  const { nbits, M } = params;
+  if (nbits === 4) return M % 2 === 0 && M <= 256;
+  return nbits === 8 && M % 4 === 0 && M * 256 * 4 <= WASM_TABLE_BYTES;
 }
 
 function bindWasm(module: WebAssembly.Module, codes: Uint8Array, params: PqParams): CodeScanner {
@@ -77,6 +83,7 @@ function bindWasm(module: WebAssembly.Module, codes: Uint8Array, params: PqParam
   const instance = new WebAssembly.Instance(module, {});
   const memory = instance.exports.memory as WebAssembly.Memory;
   const adc8 = instance.exports.adc8 as Adc8;
+  const adc8m16 = instance.exports.adc8_m16 as Adc8M16;
   const codesAt = WASM_TABLE_BYTES;
   const outAt = codesAt + Math.ceil(codes.length / 16) * 16;
   growTo(memory, outAt + count * 4);
@@ -86,8 +93,86 @@ function bindWasm(module: WebAssembly.Module, codes: Uint8Array, params: PqParam
   return {
     scan(query, start, end) {
       table.set(query);
-      adc8(codesAt + start * codeSize, end - start, M, outAt);
+      if (M === 16) adc8m16(codesAt + start * codeSize, end - start, outAt);
+      else adc8(codesAt + start * codeSize, end - start, M, outAt);
       return out.subarray(0, end - start);
+    },
+  };
+}
+
+type Fs4 = (
+  codes: number,
+  nblocks: number,
+  pairs: number,
+  luts: number,
+  out: number,
+  base: number,
+  inv: number,
+) => void;
+/** Items per block of the 4-bit fast scan: one i8x16.swizzle looks up 16 codes. */
+const FS4_BLOCK = 16;
+
+/**
+ * Quantizes the distance table (Float32Array, size M·16) to u8 look-up tables in `luts`
+ * (M·16 bytes): entry = round((t − min_m)·scale), one scale for all m so that sums compare.
+ * Returns the base (Σ min_m) and 1/scale that turn a sum of entries back into a distance.
+ */
+function quantizeTable(table: Float32Array, M: number, luts: Uint8Array) {
+  let base = 0;
+  let range = 0;
+  const mins = new Float32Array(M);
+  for (let m = 0; m < M; m++) {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let j = 0; j < 16; j++) {
+      lo = Math.min(lo, table[m * 16 + j]);
+      hi = Math.max(hi, table[m * 16 + j]);
+    }
+    mins[m] = lo;
+    base += lo;
+    range = Math.max(range, hi - lo);
+  }
+  const scale = range > 0 ? 255 / range : 1;
+  for (let m = 0; m < M; m++) {
+    for (let j = 0; j < 16; j++) {
+      luts[m * 16 + j] = Math.round((table[m * 16 + j] - mins[m]) * scale);
+    }
+  }
+  return { base, inv: 1 / scale };
+}
+
+/**
+ * 4-bit fast scan: codes are regrouped in blocks of 16 items (see scan.wat's fs4), distances
+ * come from u8-quantized tables, so they are approximate: `exact` is false and search
+ * re-scores its candidates.
+ */
+function bindFastScan(module: WebAssembly.Module, codes: Uint8Array, params: PqParams) {
+  const { M, codeSize } = params;
+  const count = codes.length / codeSize;
+  const blocks = Math.ceil(count / FS4_BLOCK);
+  const instance = new WebAssembly.Instance(module, {});
+  const memory = instance.exports.memory as WebAssembly.Memory;
+  const fs4 = instance.exports.fs4 as Fs4;
+  const codesAt = WASM_TABLE_BYTES;
+  const outAt = codesAt + blocks * codeSize * FS4_BLOCK;
+  growTo(memory, outAt + blocks * FS4_BLOCK * 4);
+  const blocked = new Uint8Array(memory.buffer, codesAt, blocks * codeSize * FS4_BLOCK);
+  for (let i = 0; i < count; i++) {
+    const at = (i - (i % FS4_BLOCK)) * codeSize + (i % FS4_BLOCK);
+    for (let p = 0; p < codeSize; p++) blocked[at + p * FS4_BLOCK] = codes[i * codeSize + p];
+  }
+  const luts = new Uint8Array(memory.buffer, 0, M * 16);
+  const out = new Float32Array(memory.buffer, outAt, blocks * FS4_BLOCK);
+  return {
+    exact: false,
+    scan(table: Float32Array, start: number, end: number) {
+      const { base, inv } = quantizeTable(table, M, luts);
+      const first = Math.floor(start / FS4_BLOCK);
+      const last = Math.ceil(end / FS4_BLOCK);
+      const at = codesAt + first * codeSize * FS4_BLOCK;
+      fs4(at, last - first, codeSize, 0, outAt, base, inv);
+      const skip = start - first * FS4_BLOCK;
+      return out.subarray(skip, skip + end - start);
     },
   };
 }
@@ -103,9 +188,10 @@ export function createWasmKernel(module: WebAssembly.Module): ScanKernel {
     name: 'wasm',
     assign: wasmAssign(module),
     bind(codes, params) {
-      return wasmSupports(params)
-        ? bindWasm(module, codes, params)
-        : referenceKernel.bind(codes, params);
+      if (!wasmSupports(params)) return referenceKernel.bind(codes, params);
+      return params.nbits === 4
+        ? bindFastScan(module, codes, params)
+        : bindWasm(module, codes, params);
     },
   };
 }

@@ -28,7 +28,7 @@ describe('wasm ADC scan', () => {
 
   it('falls back to the reference for shapes it does not handle', () => {
     expect(wasmSupports(pqParams(12, 6, 8))).toBe(false);
-    expect(wasmSupports(pqParams(32, 8, 4))).toBe(false);
+    expect(wasmSupports(pqParams(32, 8, 6))).toBe(false);
     const params = pqParams(12, 6, 8);
     const codes = Uint8Array.from({ length: 60 }, (_, i) => (i * 31) % 256);
     const table = Float32Array.from({ length: 6 * 256 }, (_, i) => i % 7);
@@ -76,6 +76,34 @@ describe('wasm nearest-centroid assignment', () => {
           for (let t = 0; t < dim; t++) s += (data[i * dim + t] - cents[a2[i] * dim + t]) ** 2;
           expect(Math.abs(s - d1[i])).toBeLessThanOrEqual(1e-5 * d1[i] + 1e-7);
         }
+      }
+    });
+  }
+});
+
+describe('wasm 4-bit fast scan', () => {
+  for (const M of [2, 16, 32]) {
+    it(`stays within the table quantization error of the reference for M=${M}`, () => {
+      const params = pqParams(M * 2, M, 4);
+      const rng = createRng(100 + M);
+      const n = 1000;
+      const codes = Uint8Array.from({ length: n * params.codeSize }, () => Math.floor(rng() * 256));
+      const table = Float32Array.from({ length: M * 16 }, () => rng() * 3);
+      const want = referenceKernel.bind(codes, params).scan(table, 0, n).slice();
+      const scanner = wasm.bind(codes, params);
+      expect(scanner.exact).toBe(false);
+      // Each of the M entries is rounded to a step of (largest per-table range) / 255: the sum
+      // is off by at most M / 2 steps, and the range here is below 3.
+      const bound = (M / 2) * (3 / 255) + 1e-5;
+      for (const [start, end] of [
+        [0, n],
+        [5, 37],
+        [16, 32],
+        [999, 1000],
+      ]) {
+        const got = scanner.scan(table, start, end);
+        expect(got.length).toBe(end - start);
+        got.forEach((v, i) => expect(Math.abs(v - want[start + i])).toBeLessThanOrEqual(bound));
       }
     });
   }
