@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { idFromPath, ManifestError, parseManifest } from '../../trainer/catalog/manifest.ts';
+
+describe('custom catalog manifest', () => {
+  it('reads a CSV with quoted fields and derives missing ids from paths', () => {
+    const text =
+      'id,path,category,title\n' +
+      'dress-1,img/dress-1.jpg,dress,"Red dress, ""summer"""\n' +
+      ',shoes/a b.png,shoes,\n';
+    const rows = parseManifest(text, 'manifest.csv');
+    expect(rows).toEqual([
+      {
+        id: 'dress-1',
+        path: 'img/dress-1.jpg',
+        category: 'dress',
+        title: 'Red dress, "summer"',
+        url: undefined,
+        row: 2,
+      },
+      {
+        id: 'shoes-a-b',
+        path: 'shoes/a b.png',
+        category: 'shoes',
+        title: undefined,
+        url: undefined,
+        row: 3,
+      },
+    ]);
+  });
+
+  it('reads JSON Lines, skipping blank lines', () => {
+    const text =
+      '{"id":"a","path":"a.webp"}\n\n{"path":"b.jpeg","url":"https://cdn.example/b.jpg"}\n';
+    const rows = parseManifest(text, 'items.jsonl');
+    expect(rows.map((r) => [r.id, r.row, r.url])).toEqual([
+      ['a', 1, undefined],
+      ['b', 3, 'https://cdn.example/b.jpg'],
+    ]);
+  });
+
+  it.each([
+    ['id,path\na,a.jpg\na,b.jpg\n', /row 3: id "a" repeats row 2/],
+    ['id,path\n"a b",a.jpg\n', /row 2: id "a b" is not 1–128 characters/],
+    ['id,path\nx,../secret.jpg\n', /row 2: path "\.\.\/secret\.jpg" leaves the catalog folder/],
+    ['id,path\nx,a.gif\n', /row 2: path "a\.gif" is not \.jpg/],
+    ['id,path,colour\nx,a.jpg,red\n', /row 1: unknown column "colour"/],
+    ['id,category\nx,dress\n', /row 1: no "path" column/],
+    ['id,path\nx,a.jpg,extra\n', /row 2: 3 fields, the header has 2/],
+    ['id,path\nx,"a.jpg\n', /row 2: a quoted field is not closed/],
+    ['id,path\n', /no items/],
+  ])('refuses %j naming the row and the rule', (text, message) => {
+    expect(() => parseManifest(text, 'm.csv')).toThrow(ManifestError);
+    expect(() => parseManifest(text, 'm.csv')).toThrow(message);
+  });
+
+  it('refuses a JSON Lines row that is not an object', () => {
+    expect(() => parseManifest('{"path":"a.jpg"}\n[1]\n', 'm.jsonl')).toThrow(/m\.jsonl row 2/);
+  });
+
+  it('derives ids that start with a letter or digit', () => {
+    expect(idFromPath('__x/Y z.jpg')).toBe('x-Y-z');
+  });
+});
