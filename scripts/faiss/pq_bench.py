@@ -36,8 +36,11 @@ def recalls(found, truth):
 
 
 def make_index(cfg, d):
-    """One configuration: {"M", "nlist"?, "opq"?, "refine"?} with nbits = 8."""
+    """One configuration: {"M", "nbits"?, "nlist"?, "opq"?, "refine"?}; nbits 8 by default,
+    4 = PQFastScan ("PQ{M}x4fs")."""
     m = cfg["M"]
+    if cfg.get("nbits", 8) == 4:
+        return faiss.index_factory(d, f"PQ{m}x4fs"), None
     if cfg.get("nlist"):
         quantizer = faiss.IndexFlatL2(d)
         index = faiss.IndexIVFPQ(quantizer, d, cfg["nlist"], m, 8)

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 export interface FaissConfig {
   name: string;
   M: number;
+  nbits?: number;
   nlist?: number;
   nprobe?: number;
   opq?: boolean;
@@ -41,10 +42,29 @@ export function faissMissing(): string | undefined {
     : 'python3-faiss is not installed (apt-get install -y ' + 'python3-faiss python3-numpy)';
 }
 
+/** Bump when pq_bench.py changes what it measures: cached results are then ignored. */
+const SCRIPT_VERSION = 2;
+
+interface Cache {
+  version: number;
+  faiss: string;
+  /** sha256 of the vectors whose exact top-10 is in the truth file. */
+  truthOf?: string;
+  /** Results by key: sha256 of the vectors and the configuration. */
+  entries: Record<string, FaissResult>;
+}
+
+function readCache(path: string): Cache {
+  const empty: Cache = { version: SCRIPT_VERSION, faiss: '', entries: {} };
+  if (!existsSync(path)) return empty;
+  const cache = JSON.parse(readFileSync(path, 'utf8')) as Cache;
+  return cache.version === SCRIPT_VERSION && cache.entries ? cache : empty;
+}
+
 /**
- * Runs the FAISS side; returns its version, its results and the exact top-10 (Int32Array,
- * size Q·10) that it wrote to `gtPath`. The results are kept in `gtPath`.json with the sha256
- * of the inputs and reused while the vectors and configurations are the same.
+ * Runs the FAISS side for the configurations not already measured on these vectors; returns
+ * the FAISS version, the results and the exact top-10 (Int32Array, size Q·10) written to
+ * `gtPath`. Results are kept in `gtPath`.json, keyed by the sha256 of vectors and settings.
  */
 export function runFaiss(
   basePath: string,
@@ -53,38 +73,39 @@ export function runFaiss(
   gtPath: string,
   configs: FaissConfig[],
 ): { version: string; results: FaissResult[]; truth: Int32Array } {
-  const args = [
-    SCRIPT,
-    '--base',
-    basePath,
-    '--queries',
-    queriesPath,
-    '--d',
-    String(d),
-    '--gt',
-    gtPath,
-    '--configs',
-    JSON.stringify(configs),
-  ];
-  const hash = createHash('sha256');
-  for (const part of [readFileSync(basePath), readFileSync(queriesPath), readFileSync(SCRIPT)]) {
-    hash.update(part);
-  }
-  const key = hash.update(JSON.stringify(configs)).digest('hex');
+  const vectors = createHash('sha256')
+    .update(readFileSync(basePath))
+    .update(readFileSync(queriesPath))
+    .digest('hex');
+  const keyOf = (c: FaissConfig) =>
+    createHash('sha256').update(vectors).update(JSON.stringify(c)).digest('hex');
   const cachePath = `${gtPath}.json`;
-  const cached =
-    existsSync(cachePath) && existsSync(gtPath)
-      ? (JSON.parse(readFileSync(cachePath, 'utf8')) as { key: string; stdout: string })
-      : undefined;
-  let stdout = cached?.key === key ? cached.stdout : undefined;
-  if (stdout === undefined) {
+  const cache = readCache(cachePath);
+  const todo = configs.filter((c) => !cache.entries[keyOf(c)]);
+  if (todo.length > 0 || !existsSync(gtPath) || cache.truthOf !== vectors) {
+    const args = [
+      SCRIPT,
+      '--base',
+      basePath,
+      '--queries',
+      queriesPath,
+      '--d',
+      String(d),
+      '--gt',
+      gtPath,
+      '--configs',
+      JSON.stringify(todo),
+    ];
     const out = spawnSync(PYTHON, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
     if (out.status !== 0) throw new Error(`pq_bench.py failed (${out.status}): ${out.stderr}`);
-    stdout = out.stdout;
-    writeFileSync(cachePath, JSON.stringify({ key, stdout }));
+    const parsed = JSON.parse(out.stdout) as { faiss: string; results: FaissResult[] };
+    todo.forEach((c, i) => (cache.entries[keyOf(c)] = parsed.results[i]));
+    cache.truthOf = vectors;
+    cache.faiss = parsed.faiss;
+    writeFileSync(cachePath, JSON.stringify(cache));
   }
-  const parsed = JSON.parse(stdout) as { faiss: string; results: FaissResult[] };
   const gt = readFileSync(gtPath);
   const truth = new Int32Array(gt.buffer.slice(gt.byteOffset, gt.byteOffset + gt.length));
-  return { version: parsed.faiss, results: parsed.results, truth };
+  const results = configs.map((c) => ({ ...cache.entries[keyOf(c)], name: c.name }));
+  return { version: cache.faiss, results, truth };
 }

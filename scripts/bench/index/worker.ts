@@ -17,7 +17,7 @@ let index: SimilarityIndex | undefined;
 function scans(ix: SimilarityIndex, reps: number): number {
   const { d, M, nbits, count } = ix.header;
   const scanner = createWasmKernel(scanModule).bind(ix.data.codes, pqParams(d, M, nbits));
-  const table = Float32Array.from({ length: M * 256 }, (_, i) => (i * 7919) % 256);
+  const table = Float32Array.from({ length: M << nbits }, (_, i) => (i * 7919) % 256);
   scanner.scan(table, 0, count);
   let check = 0;
   for (let r = 0; r < reps; r++) check += scanner.scan(table, 0, count)[r % count];
@@ -36,6 +36,7 @@ function searches(ix: SimilarityIndex, reps: number): number {
   return check;
 }
 
+/** The Worker: `?op=scan|search&reps=R` answers `{ ms, check, count }`. */
 export default {
   fetch(request: Request): Response {
     const url = new URL(request.url);

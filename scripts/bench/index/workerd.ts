@@ -18,7 +18,9 @@ export interface WorkerdFigures {
 }
 
 const here = fileURLToPath(new URL('.', import.meta.url));
+/** The same batches as the Node side of scripts/bench/index.ts. */
 const ROUNDS = 30;
+const BATCH_REPS = 40;
 
 async function bundle(): Promise<string> {
   const out = await build({
@@ -68,8 +70,8 @@ export async function benchInWorkerd(
     compatibilityDate: '2026-04-01',
   });
   try {
-    const scanMs = await time(mf, 'scan', 40);
-    const searchMs = await time(mf, 'search', 40);
+    const scanMs = await time(mf, 'scan', BATCH_REPS);
+    const searchMs = await time(mf, 'search', BATCH_REPS);
     return { count, codesPerSecond: count / (scanMs / 1000), msPerQuery: searchMs };
   } finally {
     await mf.dispose();
