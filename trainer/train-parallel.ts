@@ -49,14 +49,16 @@ export interface WorkerSetup {
 
 const require = createRequire(import.meta.url);
 
+/** tsx's ESM API module, by file URL (the package's export map resolves `require` to CJS). */
+const TSX_API = pathToFileURL(
+  join(dirname(require.resolve('tsx/package.json')), 'dist', 'esm', 'api', 'index.mjs'),
+).href;
+
 /**
  * The worker's entry: registers tsx's TypeScript loader in the new thread, then imports
  * train-worker.ts. (A worker started on a .ts file directly depends on how the parent process
  * was launched: tsx, vitest and plain node differ.)
  */
-const TSX_API = pathToFileURL(
-  join(dirname(require.resolve('tsx/package.json')), 'dist', 'esm', 'api', 'index.mjs'),
-).href;
 const WORKER_BOOTSTRAP = `
   import(${JSON.stringify(TSX_API)})
     .then((tsx) => { tsx.register(); })

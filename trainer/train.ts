@@ -183,17 +183,8 @@ async function runEpoch(
   return { loss: sum / steps, seconds: (performance.now() - started) / 1000, images: steps * b };
 }
 
-/**
- * Trains from `state` (fresh from `initTrainerState`, or restored for `--resume`) until
- * `config.epochs` epochs are complete. `images` must match the model's input geometry; the last
- * `validationFraction` of them are held out. Returns the state after the last epoch.
- */
-export async function train(
-  images: TrainingImages,
-  config: TrainConfig,
-  state: TrainerState = initTrainerState(config),
-  hooks: TrainHooks = {},
-): Promise<TrainerState> {
+/** Splits `images` into training images and the held-out last `validationFraction`. */
+function splitHoldout(images: TrainingImages, config: TrainConfig) {
   checkImages(images, config);
   const valCount = validationCount(images.count, config.validationFraction);
   const size = images.height * images.width * images.channels;
@@ -207,40 +198,48 @@ export async function train(
         `than one batch of ${config.batchSize}`,
     );
   }
-  const trainSet = {
-    ...images,
-    count: trainCount,
-    pixels: images.pixels.subarray(0, trainCount * size),
+  const cut = trainCount * size;
+  return {
+    trainSet: { ...images, count: trainCount, pixels: images.pixels.subarray(0, cut) },
+    valSet: { ...images, count: valCount, pixels: images.pixels.subarray(cut) },
   };
-  const valSet = { ...images, count: valCount, pixels: images.pixels.subarray(trainCount * size) };
-  let elapsed = state.history.at(-1)?.elapsedSeconds ?? 0;
+}
+
+/**
+ * Trains from `state` (fresh from `initTrainerState`, or restored for `--resume`) until
+ * `config.epochs` epochs are complete. `images` must match the model's input geometry; the last
+ * `validationFraction` of them are held out. Returns the state after the last epoch.
+ */
+export async function train(
+  images: TrainingImages,
+  config: TrainConfig,
+  state: TrainerState = initTrainerState(config),
+  hooks: TrainHooks = {},
+): Promise<TrainerState> {
+  const { trainSet, valSet } = splitHoldout(images, config);
   const stepper =
     config.workers > 1
       ? await parallelStepper(state, config.workers, tf.getBackend())
       : singleThreadStepper(state);
   try {
     while (state.epoch < config.epochs) {
-      await trainEpoch();
+      const started = performance.now();
+      const epoch = await runEpoch(state, trainSet, config, stepper, hooks);
+      const valLoss = evaluateReconstruction(state.model, valSet);
+      const before = state.history.at(-1)?.elapsedSeconds ?? 0;
+      state.epoch += 1;
+      const stats: EpochStats = {
+        epoch: state.epoch,
+        trainLoss: epoch.loss,
+        valLoss,
+        imagesPerSecond: epoch.images / epoch.seconds,
+        elapsedSeconds: before + (performance.now() - started) / 1000,
+      };
+      state.history.push(stats);
+      await hooks.onEpoch?.(stats, state);
     }
   } finally {
     await stepper.close();
   }
   return state;
-
-  async function trainEpoch() {
-    const started = performance.now();
-    const epoch = await runEpoch(state, trainSet, config, stepper, hooks);
-    const valLoss = evaluateReconstruction(state.model, valSet);
-    elapsed += (performance.now() - started) / 1000;
-    state.epoch += 1;
-    const stats: EpochStats = {
-      epoch: state.epoch,
-      trainLoss: epoch.loss,
-      valLoss,
-      imagesPerSecond: epoch.images / epoch.seconds,
-      elapsedSeconds: elapsed,
-    };
-    state.history.push(stats);
-    await hooks.onEpoch?.(stats, state);
-  }
 }
