@@ -1,9 +1,9 @@
 /**
  * `npm run bench -- train [--backend NAME] [--images N] [--batch B]`: training throughput of the
  * default 28×28 model (d = 64), measured on the second of two epochs over the first N
- * Fashion-MNIST training images (the first epoch warms up), plus the encoder's forward speed and
- * where one training step spends its time (tf.profile). Writes the `train` section of
- * BENCHMARKS.md.
+ * Fashion-MNIST training images (the first epoch warms up), with 1 and 2 threads; plus the
+ * encoder's forward speed and where one training step spends its time (tf.profile). Writes the
+ * `train` section of BENCHMARKS.md.
  */
 import { loadavg } from 'node:os';
 import { Command } from 'commander';
@@ -64,11 +64,19 @@ export async function run(argv: string[]): Promise<void> {
   const images = loadImages(locateFashionMnist(), 'train', { limit: Number(opts.images) });
   const config = { ...DEFAULT_TRAIN_CONFIG, epochs: 2, batchSize: batch };
   const loadBefore = loadavg()[0];
-  const state = await train(images, config, initTrainerState(config), {
-    onEpoch: (s) => console.log(`epoch ${s.epoch}: ${s.imagesPerSecond.toFixed(0)} images/s`),
-  });
+  const timed = async (workers: number) => {
+    const c = { ...config, workers };
+    const state = await train(images, c, initTrainerState(c), {
+      onEpoch: (s) =>
+        console.log(
+          `workers ${workers}, epoch ${s.epoch}: ` + `${s.imagesPerSecond.toFixed(0)} images/s`,
+        ),
+    });
+    return { state, speed: state.history[1].imagesPerSecond };
+  };
+  const { state, speed: trainSpeed } = await timed(1);
+  const { speed: twoThreads } = await timed(2);
   const loadAfter = loadavg()[0];
-  const trainSpeed = state.history[1].imagesPerSecond;
   const forward = encoderSpeed(state, 256, 20);
   const single = encoderSpeed(state, 1, 200);
   const kernels = await profileStep(state, batch);
@@ -76,15 +84,16 @@ export async function run(argv: string[]): Promise<void> {
   const rows = kernels.slice(0, 8).map(([name, ms]) => `| ${name} | ${ms.toFixed(1)} |`);
   const argText = argv.length > 0 ? ` ${argv.join(' ')}` : '';
   const markdown = [
-    `Backend: ${backend.name} (${backend.package}), single thread. Model: default 28×28×1, ` +
+    `Backend: ${backend.name} (${backend.package}). Model: default 28×28×1, ` +
       `d=64, encoder ${encoderMacs(config.model)} MACs/image; batch ${batch}; ` +
-      `${images.count} images (2 epochs, the second timed).`,
+      `${images.count} images (2 epochs, the second timed, for each thread count).`,
     `Load average (1 min) before / after: ${loadBefore.toFixed(2)} / ${loadAfter.toFixed(2)} ` +
       '(other processes share the 2 cores).',
     '',
     '| figure | value |',
     '| --- | ---: |',
-    `| training throughput | **${trainSpeed.toFixed(0)} images/s** |`,
+    `| training throughput, 1 thread (the default) | **${trainSpeed.toFixed(0)} images/s** |`,
+    `| training throughput, 2 threads (\`--workers 2\`) | ${twoThreads.toFixed(0)} images/s |`,
     `| encoder forward, batch 256 | ${forward.toFixed(0)} images/s |`,
     `| encoder forward, batch 1 | ${(1000 / single).toFixed(3)} ms/image |`,
     '',
