@@ -79,7 +79,12 @@ function buildProgram(): Command {
       integer('--seed', 0, 2 ** 32 - 1),
       d.seed,
     )
-    .option('--lr <rate>', 'Adam step size', learningRate, d.learningRate)
+    .option(
+      '--lr <rate>',
+      'Adam step size of epoch 1 (×0.8 each epoch after)',
+      learningRate,
+      d.learningRate,
+    )
     .option('--out <dir>', 'output directory (default: artifacts/models/fmnist-d<dim>)')
     .option(
       '--data <dir>',

@@ -6,7 +6,7 @@
  */
 import { SingleBar, Presets } from 'cli-progress';
 import { initBackend } from '../backend.ts';
-import { runTraining } from '../train-run.ts';
+import { runTraining, trainConfigOf } from '../train-run.ts';
 import { OptionError, parseTrainOptions, trainHelp } from './options.ts';
 
 let options;
@@ -34,6 +34,7 @@ const bar = new SingleBar(
 try {
   const backend = await initBackend(options.backend);
   console.log(`backend: ${backend.name} (${backend.package})`);
+  if (options.verbose) console.log(`config: ${JSON.stringify(trainConfigOf(options))}`);
   await runTraining(options, backend, {
     line: (text) => console.log(text),
     epochStart: (epoch, steps) => bar.start(steps, 0, { epoch, loss: '-' }),
