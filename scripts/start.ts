@@ -121,10 +121,15 @@ async function main(): Promise<void> {
   const server = await startWranglerDev({ port: options.port });
   printUrls(server.url);
   console.log(`ready in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  const stop = () => void server.stop().then(() => process.exit(0));
+  let stopping = false;
+  const stop = () => {
+    stopping = true;
+    void server.stop().then(() => process.exit(0));
+  };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   server.child.once('exit', (code) => {
+    if (stopping) return;
     console.error(
       `wrangler dev exited (${code}); its last output:\n${server.output().slice(-2000)}`,
     );

@@ -133,7 +133,7 @@ async function readPackManifest(source: ArtifactSource, base: string) {
   const path = `${base}/${IMAGE_PACK_DIR}/manifest.json`;
   const bytes = await source.get(path);
   if (bytes === null) {
-    throw new ApiError('service_unavailable', `this catalog version has no item images (${path})`);
+    throw new ApiError('not_found', `this catalog version has no item images (${path})`);
   }
   const parsed = ImagePackManifestSchema.safeParse(JSON.parse(new TextDecoder().decode(bytes)));
   if (!parsed.success) {
