@@ -8,6 +8,7 @@
  *   does): precision@10 of cosine nearest neighbours among the test images (share of the 10
  *   nearest other images that have the query's class), against the same on raw pixels.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import * as tf from '@tensorflow/tfjs';
@@ -48,6 +49,24 @@ function precisionAtK(vectors: tf.Tensor2D, labels: Uint8Array): number {
   return hits / (n * K);
 }
 
+/** One paragraph on how the model was trained, from its `manifest.json`. */
+function readTrainingManifest(modelDir: string): string {
+  const path = join(modelDir, 'manifest.json');
+  if (!existsSync(path)) return `No training manifest at ${path}.`;
+  const m = JSON.parse(readFileSync(path, 'utf8'));
+  const speeds = (m.history as { imagesPerSecond: number }[]).map((h) => h.imagesPerSecond);
+  const last = m.history.at(-1);
+  return (
+    `Training (from ${path}): ${m.epochsCompleted} epochs of ${m.data.count} images ` +
+    `(${Math.round(m.data.count * m.config.validationFraction)} held out), batch ` +
+    `${m.config.batchSize}, seed ${m.seed}, ${m.config.workers ?? 1} thread(s), backend ` +
+    `${m.backend.name}; ${(last.elapsedSeconds / 60).toFixed(1)} min in all, ` +
+    `${Math.min(...speeds).toFixed(0)}–${Math.max(...speeds).toFixed(0)} images/s per epoch; ` +
+    `final train loss ${last.trainLoss.toFixed(5)} (corrupted inputs), validation loss ` +
+    `${last.valLoss.toFixed(5)}.`
+  );
+}
+
 const opts = new Command('npx tsx scripts/eval-recon.ts')
   .option('--model <dir>', 'model directory of npm run train', 'artifacts/models/fmnist-d64')
   .option('--data <dir>', 'Fashion-MNIST directory')
@@ -73,6 +92,7 @@ const pEmbed = precisionAtK(embeddings, labels);
 const pRaw = precisionAtK(pixels, labels);
 const d = embeddings.shape[1];
 
+const training = readTrainingManifest(opts.model);
 const markdown = [
   `Model: \`${opts.model}\` (d=${d}), on the ${images.count} test images ` +
     `(t10k-images-idx3-ubyte.gz, sha256 ${images.sha256.slice(0, 12)}…), wasm backend.`,
@@ -86,6 +106,8 @@ const markdown = [
   '',
   "Precision@10 uses the test labels (evaluation only): the share of each image's 10 nearest " +
     'other test images that belong to its class.',
+  '',
+  training,
 ].join('\n');
 const command = `npx tsx scripts/eval-recon.ts --model ${opts.model}`;
 writeSection('eval-recon', 'Test-set reconstruction of the trained model', command, markdown);
