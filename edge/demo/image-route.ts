@@ -14,6 +14,7 @@ import { assetsSource, r2Source, type ArtifactSource } from '../catalog/source.t
 import { ApiError } from '../errors.ts';
 import { ordinalOrThrow } from '../routes/hits.ts';
 import { errorResponses, ItemParamsSchema } from '../schemas.ts';
+import { registerCategoriesRoute } from './categories-route.ts';
 import {
   IMAGE_PACK_DIR,
   ImagePackManifestSchema,
@@ -47,8 +48,12 @@ const image = createRoute({
   },
 });
 
-/** Adds the item image route to `app`; its caches live as long as the app (one isolate). */
+/**
+ * Adds the item image route to `app`, and the category list the demo widget offers
+ * (categories-route.ts); their caches live as long as the app (one isolate).
+ */
 export function registerItemImageRoute(app: OpenAPIHono<AppEnv>): void {
+  registerCategoriesRoute(app);
   const packs = new PackCache();
   app.openapi(image, async (c) => {
     const catalog = await catalogOf(c);

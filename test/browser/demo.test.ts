@@ -117,6 +117,22 @@ describe('demo page', () => {
     expect(await gridIds()).toEqual(await apiIds(`/v1/items/${second}/similar?k=${K}`));
   });
 
+  it('shows a random item of a chosen category', async () => {
+    const options = await page.$$eval('#category option', (os) =>
+      os.map((o) => (o as HTMLOptionElement).value),
+    );
+    expect(options).toContain('Sneaker');
+    await page.selectOption('#category', 'Sneaker');
+    await page.waitForFunction(
+      () => document.querySelector('#item-category')?.textContent === 'Sneaker',
+    );
+    const id = (await page.getAttribute('#drop', 'data-id')) as string;
+    await page.waitForFunction(
+      (ids) => (document.querySelector('#grid') as HTMLElement).dataset.ids === ids,
+      (await apiIds(`/v1/items/${id}/similar?k=${K}`)).join(),
+    );
+  });
+
   it('searches by an uploaded colour photo', async () => {
     const photo = colourPhoto();
     const before = (await gridIds()).join();

@@ -22,6 +22,8 @@ const els = {
   version: $('version'),
 };
 let info;
+/** A random item is drawn from the neighbours of a random direction, this many. */
+const RANDOM_POOL = 50;
 
 /** Calls the API; resolves to { body, ms, timing } or throws the API's error message. */
 async function api(path, init) {
@@ -55,13 +57,10 @@ async function searchVector(k, category) {
 }
 
 async function loadCategories() {
-  const seen = new Set();
-  for (let round = 0; round < 3; round++) {
-    for (const hit of await searchVector(100)) {
-      if (hit.metadata.category) seen.add(hit.metadata.category);
-    }
+  const { body } = await api('/v1/categories');
+  for (const { name, count } of body.categories) {
+    els.category.add(new Option(`${name} (${count.toLocaleString()})`, name));
   }
-  for (const name of [...seen].sort()) els.category.add(new Option(name, name));
 }
 
 function setStatus(text, isError = false) {
@@ -146,7 +145,8 @@ async function showItem(id) {
 
 async function showRandom() {
   try {
-    const [hit] = await searchVector(1, els.category.value || undefined);
+    const hits = await searchVector(RANDOM_POOL, els.category.value || undefined);
+    const hit = hits[Math.floor(Math.random() * hits.length)];
     if (hit) await showItem(hit.id);
     else setStatus('no item in that category', true);
   } catch (err) {
