@@ -5,7 +5,8 @@
  */
 import { createWasmKernel, readIndex } from '../core/index/index.ts';
 import { loadModel } from '../core/model/loader.ts';
-import { inputChw, parseModelManifest } from '../core/model/manifest.ts';
+import { inputChw, parseModelManifest, type ModelManifest } from '../core/model/manifest.ts';
+import type { InputSpec } from '../core/image/index.ts';
 import { initModelRuntime } from '../core/model/runtime.ts';
 import type { CatalogParsers, LoadedModel } from './catalog/load.ts';
 
@@ -22,8 +23,18 @@ export function createParsers(wasm: RuntimeWasm): CatalogParsers {
   const kernel = createWasmKernel(wasm.scan);
   return {
     readIndex: (bytes) => readIndex(bytes, { kernel }),
+    modelInput: (json) => inputOf(parseModelManifest(json)),
     loadModel: (json, bytes) => loadEncoder(wasm.ort, json, bytes),
   };
+}
+
+/** The input spec of a model manifest; only C = 1 or 3 is fed by the edge. */
+function inputOf(manifest: ModelManifest): InputSpec {
+  const [channels, height, width] = inputChw(manifest);
+  if (channels !== 1 && channels !== 3) {
+    throw new Error(`the model takes C=${channels} channels; the edge feeds 1 or 3`);
+  }
+  return { channels, height, width, invert: manifest.preprocess.invert };
 }
 
 async function loadEncoder(
@@ -32,15 +43,12 @@ async function loadEncoder(
   bytes: Uint8Array,
 ): Promise<LoadedModel> {
   const manifest = parseModelManifest(json);
-  const [channels, height, width] = inputChw(manifest);
-  if (channels !== 1 && channels !== 3) {
-    throw new Error(`the model takes C=${channels} channels; the edge feeds 1 or 3`);
-  }
+  const input = inputOf(manifest);
   const runtime = initModelRuntime({ wasmModule: ortWasm });
   const encoder = await loadModel(runtime, manifest, bytes, 'int8');
   return {
     encoder,
-    input: { channels, height, width, invert: manifest.preprocess.invert },
+    input,
     sha256: manifest.files.int8.sha256,
   };
 }

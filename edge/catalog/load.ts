@@ -33,6 +33,8 @@ export interface LoadedModel {
 export interface CatalogParsers {
   /** Parses index bytes; throws naming the fault. */
   readIndex(bytes: Uint8Array): SearchableIndex;
+  /** Checks the model manifest and returns the input it expects; throws naming the fault. */
+  modelInput(manifestJson: unknown): InputSpec;
   /** Checks the model manifest and file and creates an encoder; throws naming the fault. */
   loadModel(manifestJson: unknown, modelBytes: Uint8Array): Promise<LoadedModel>;
 }
@@ -42,9 +44,13 @@ export interface LoadedCatalog {
   version: string;
   manifest: CatalogManifest;
   index: SearchableIndex;
+  /** The model input images become, from the model manifest. */
+  input: InputSpec;
   /** The encoder, loaded once on first call; rejects with CatalogError when it cannot load. */
   model(): Promise<LoadedModel>;
-  /** Time spent loading and checking, in ms. */
+  /** Time spent reading the files (and checking shard sha256), in ms. */
+  readMs: number;
+  /** Time spent loading and checking, in ms (the model excluded unless loaded eagerly). */
   loadMs: number;
 }
 
@@ -57,10 +63,12 @@ export async function readVersionPointer(source: ArtifactSource, prefix: string)
 }
 
 /**
- * Loads and checks the catalog version `version` under `prefix`. The index is parsed and the
- * model file's sha256 compared with the one the index was built for before this returns; the
- * model itself (ONNX Runtime set-up, the costly part) is loaded on the first `model()` call, or
- * before returning when `eagerModel` is set (a refresh swaps in only a fully loaded version).
+ * Loads and checks the catalog version `version` under `prefix`. The index is parsed, the model
+ * manifest checked and the model file's sha256 compared with the one the index was built for
+ * before this returns; the model itself (ONNX Runtime set-up, a few hundred ms of CPU that would
+ * stall every request of the isolate) is loaded by the first `model()` call, i.e. the first image
+ * search, or before returning when `eagerModel` is set (a refresh swaps in only a fully loaded
+ * version).
  */
 export async function loadCatalog(
   source: ArtifactSource,
@@ -77,9 +85,11 @@ export async function loadCatalog(
     readRequired(source, `${base}/${manifest.model.file}`),
     readShards(source, base, manifest),
   ]);
-  const index = attempt(`${base}: index`, () => parsers.readIndex(indexBytes));
-  const { d, modelSha256 } = index.header;
+  const readMs = Date.now() - started;
   const fileSha256 = await sha256Hex(modelBytes);
+  const index = attempt(`${base}: index`, () => parsers.readIndex(indexBytes));
+  const input = attempt(`${base}: model manifest`, () => parsers.modelInput(modelJson));
+  const { d, modelSha256 } = index.header;
   if (modelSha256 !== fileSha256) {
     throw new CatalogError(
       `${base}: the index was built with model ${modelSha256.slice(0, 12)}…, ` +
@@ -96,7 +106,7 @@ export async function loadCatalog(
       return loaded;
     }));
   if (eagerModel) await model();
-  return { version, manifest, index, model, loadMs: Date.now() - started };
+  return { version, manifest, index, input, model, readMs, loadMs: Date.now() - started };
 }
 
 async function readManifest(

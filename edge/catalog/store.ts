@@ -71,12 +71,6 @@ export class CatalogStore {
       if (refresh && waitUntil) waitUntil(refresh);
       return this.active;
     }
-    if (!this.loading && waitUntil) {
-      // The first load returns once the index serves; the model follows in the background.
-      const first = this.current();
-      waitUntil(first.then((c) => this.warmModel(c)).catch(() => undefined));
-      return first;
-    }
     if (!this.loading) {
       const failure = this.lastFailure;
       if (failure && this.now() - failure.at < RETRY_AFTER_FAILURE_MS) {
@@ -85,16 +79,6 @@ export class CatalogStore {
       this.loading = this.loadFirst();
     }
     return this.loading;
-  }
-
-  /** Loads the model of `catalog`, logging a failure (image searches then answer 503). */
-  private async warmModel(catalog: LoadedCatalog): Promise<void> {
-    try {
-      await catalog.model();
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      logEvent('error', 'model_unavailable', { version: catalog.version, message });
-    }
   }
 
   private async loadFirst(): Promise<LoadedCatalog> {
@@ -156,6 +140,7 @@ export class CatalogStore {
       source: source.kind,
       version,
       count: loaded.index.header.count,
+      readMs: loaded.readMs,
       loadMs: loaded.loadMs,
     });
     return loaded;

@@ -3,7 +3,7 @@
  * `GET /openapi.json`.
  */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import { catalogOf, modelOf, type AppEnv } from '../app.ts';
+import { catalogOf, type AppEnv } from '../app.ts';
 import { errorResponses, HealthSchema, IndexInfoSchema } from '../schemas.ts';
 
 const health = createRoute({
@@ -45,9 +45,7 @@ export function registerMetaRoutes(app: OpenAPIHono<AppEnv>): void {
   });
 
   app.openapi(indexInfo, async (c) => {
-    const catalog = await catalogOf(c);
-    const { version, index } = catalog;
-    const model = await modelOf(catalog);
+    const { version, index, input } = await catalogOf(c);
     const h = index.header;
     return c.json(
       {
@@ -60,7 +58,7 @@ export function registerMetaRoutes(app: OpenAPIHono<AppEnv>): void {
         modelSha256: h.modelSha256,
         builtAt: h.builtAt,
         indexFormat: h.version,
-        input: model.input,
+        input,
       },
       200,
     );

@@ -22,6 +22,10 @@ const PREFIX = 'catalog';
 
 const parsers: CatalogParsers = {
   readIndex: (bytes) => readIndex(bytes, { kernel: createWasmKernel(scanWasm) }),
+  modelInput(json) {
+    const [channels, height, width] = inputChw(parseModelManifest(json));
+    return { channels: channels as 1 | 3, height, width, invert: true };
+  },
   async loadModel(json) {
     const manifest = parseModelManifest(json);
     const [channels, height, width] = inputChw(manifest);
