@@ -10,6 +10,7 @@ import { methodNotAllowed } from 'hono/method-not-allowed';
 import type { ImageDecoder } from '../core/image/index.ts';
 import { CatalogUnavailableError, type CatalogStore } from './catalog/store.ts';
 import type { LoadedCatalog, LoadedModel } from './catalog/load.ts';
+import type { ArtifactSource } from './catalog/source.ts';
 import type { EdgeConfig } from './config.ts';
 import { registerItemImageRoute } from './demo/image-route.ts';
 import { ApiError, errorBody, handleError } from './errors.ts';
@@ -25,6 +26,8 @@ export const INDEX_VERSION_HEADER = 'X-Index-Version';
 export interface EdgeDeps {
   config: EdgeConfig;
   store: CatalogStore;
+  /** Where the catalog's files are read (the store's source), for routes that read more. */
+  source: ArtifactSource;
   /** The image decoder, instantiated on first use. */
   decoder(): Promise<ImageDecoder>;
   /** The edge cache for similar-items answers (`caches.default`), if any. */

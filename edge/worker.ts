@@ -50,8 +50,9 @@ export function artifactSourceFor(config: EdgeConfig, env: WorkerEnv): ArtifactS
 /** Builds the app of one isolate from its environment. */
 export function createWorkerApp(env: WorkerEnv): App {
   const config = readConfig(env);
+  const source = artifactSourceFor(config, env);
   const store = new CatalogStore({
-    source: artifactSourceFor(config, env),
+    source,
     prefix: config.catalogPrefix,
     pinnedVersion: config.catalogVersion,
     refreshIntervalMs: config.refreshIntervalSeconds * 1000,
@@ -62,6 +63,7 @@ export function createWorkerApp(env: WorkerEnv): App {
   return createApp({
     config,
     store,
+    source,
     decoder: () =>
       (decoder ??= createImageDecoder({ jpeg: jpegWasm, png: pngWasm, webp: webpWasm })),
     cache: async () => edgeCache(),

@@ -136,6 +136,7 @@ describe('CatalogStore', () => {
     const app = createApp({
       config: readConfig({}),
       store,
+      source: memorySource(new Map()),
       decoder: () => Promise.reject(new Error('unused')),
       cache: async () => undefined,
     });
@@ -151,6 +152,7 @@ describe('CatalogStore', () => {
     const app = createApp({
       config: readConfig({}),
       store,
+      source: memorySource(new Map()),
       decoder: () => Promise.reject(new Error('unused')),
       cache: async () => undefined,
     });
