@@ -38,7 +38,7 @@ export interface BuildOptions {
   refineM?: number;
   /** Seed of every random choice (default 1). */
   seed?: number;
-  /** Vectors sampled to train the quantizers (default 32768, at most the count). */
+  /** Vectors sampled to train the quantizers (default DEFAULT_TRAIN_SIZE, at most count). */
   trainSize?: number;
   /** k-means iterations of the PQ and the coarse quantizer (default 20). */
   iterations?: number;
@@ -55,7 +55,11 @@ export interface BuildOptions {
 }
 
 /** Vectors sampled to train OPQ: its alternations encode the sample each time. */
-const OPQ_TRAIN_SIZE = 8192;
+export const OPQ_TRAIN_SIZE = 8192;
+/** Default vectors sampled to train the quantizers (FAISS samples up to 256 per centroid). */
+export const DEFAULT_TRAIN_SIZE = 32768;
+/** Default k-means iterations (FAISS's default is 25). */
+export const DEFAULT_ITERATIONS = 20;
 
 function checkInputs(vectors: Float32Array, ids: readonly string[], options: BuildOptions) {
   const count = ids.length;
@@ -113,7 +117,7 @@ function trainIvf(
   const train = gatherRows(data, d, sample);
   const { centroids } = kmeans(train, sample.length, d, nlist, {
     seed: options.seed ?? 1,
-    iterations: options.iterations,
+    iterations: options.iterations ?? DEFAULT_ITERATIONS,
     what: 'nlist',
     assign: options.kernel?.assign,
   });
@@ -157,7 +161,7 @@ function trainAndEncode(
   const assign: AssignFn | undefined = options.kernel?.assign;
   const pq = trainPq(train, sample.length, params, {
     seed: options.seed ?? 1,
-    iterations: options.iterations,
+    iterations: options.iterations ?? DEFAULT_ITERATIONS,
     assign,
     onProgress: (done, total) => options.onProgress?.('pq', done, total),
   });
@@ -205,7 +209,7 @@ export function buildIndexData(
   const refineM = refineKind === 'pq' ? (options.refineM ?? params.M) : 0;
   if (refineKind === 'pq') pqParams(d, refineM, 8);
   const seed = options.seed ?? 1;
-  const sample = sampleIndices(count, options.trainSize ?? 32768, createRng(seed));
+  const sample = sampleIndices(count, options.trainSize ?? DEFAULT_TRAIN_SIZE, createRng(seed));
   checkTrainingSize(sample.length, params.ksub, 'ksub');
 
   const rotation = options.opq ? trainRotation(vectors, sample, params, options) : undefined;

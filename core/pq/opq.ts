@@ -10,6 +10,9 @@ import type { PqParams } from './params.ts';
 import { decode, encode, trainPq } from './product-quantizer.ts';
 import { createRng } from './random.ts';
 
+/** Default alternations of PQ training and rotation update (FAISS's default is 50). */
+export const DEFAULT_OPQ_ITERATIONS = 10;
+
 /** Options of {@link trainOpq}. */
 export interface OpqOptions {
   /** Alternations of PQ training and rotation update (default 10). */
@@ -36,7 +39,7 @@ export function trainOpq(
 ): Float32Array {
   const { d } = params;
   const seed = options.seed ?? 1;
-  const iterations = options.iterations ?? 10;
+  const iterations = options.iterations ?? DEFAULT_OPQ_ITERATIONS;
   let rotation = randomRotation(d, createRng(seed));
   let centroids: Float32Array | undefined;
   for (let it = 0; it < iterations; it++) {

@@ -20,6 +20,8 @@ import {
   SimilarityIndex,
   type ScanKernel,
 } from '../../core/index/index.ts';
+import { DEFAULT_ITERATIONS, DEFAULT_TRAIN_SIZE, OPQ_TRAIN_SIZE } from '../../core/pq/build.ts';
+import { DEFAULT_OPQ_ITERATIONS } from '../../core/pq/opq.ts';
 import { pqParams } from '../../core/pq/params.ts';
 import { loadScanModule } from '../build-wasm.ts';
 import { writeSection } from './_report.ts';
@@ -38,7 +40,7 @@ interface BenchConfig {
   name: string;
   build: BuildOptions;
   search?: SearchOptions;
-  faiss?: Omit<FaissConfig, 'name'>;
+  faiss?: Omit<FaissConfig, 'name' | 'iterations' | 'trainSize' | 'opqIterations' | 'opqTrainSize'>;
 }
 
 const CONFIGS: BenchConfig[] = [
@@ -249,7 +251,15 @@ export async function run(argv: string[]): Promise<void> {
   writeFileSync(queriesPath, new Uint8Array(queries.vectors.buffer));
   const notes: string[] = [];
   const trainSize = values['train-size'] ? Number(values['train-size']) : undefined;
-  const faissConfigs = CONFIGS.flatMap((c) => (c.faiss ? [{ name: c.name, ...c.faiss }] : []));
+  const training = {
+    iterations: DEFAULT_ITERATIONS,
+    trainSize: Math.min(trainSize ?? DEFAULT_TRAIN_SIZE, base.count),
+    opqIterations: DEFAULT_OPQ_ITERATIONS,
+    opqTrainSize: OPQ_TRAIN_SIZE,
+  };
+  const faissConfigs = CONFIGS.flatMap((c) =>
+    c.faiss ? [{ name: c.name, ...c.faiss, ...training }] : [],
+  );
   const missing = values['no-faiss'] ? 'skipped (--no-faiss)' : faissMissing();
   let faiss: ReturnType<typeof runFaiss> | undefined;
   if (missing) notes.push(`FAISS: ${missing}; exact neighbours computed in JavaScript.`);
@@ -297,8 +307,10 @@ function report(
       `thread, best of ${TIMING_ROUNDS} rounds of ${TIMED_QUERIES} queries (the machine is ` +
       `shared); M codes/s: one full ADC scan with the wasm kernel, best of 100.`,
     faissVersion
-      ? `FAISS ${faissVersion} (python3-faiss), one thread, trained on all base ` +
-        `vectors with its defaults; ms/query = one batched search of all queries / count.`
+      ? `FAISS ${faissVersion} (python3-faiss, linked to Debian's reference BLAS), one ` +
+        `thread, trained as the TypeScript side is (same k-means iterations and sample size, ` +
+        `same OPQ alternations and sample); ms/query = best of 3 batched searches of 1000 ` +
+        `queries / 1000.`
       : '',
     ...notes,
     '',

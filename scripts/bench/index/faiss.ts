@@ -17,6 +17,12 @@ export interface FaissConfig {
   opq?: boolean;
   refine?: 'int8';
   rerankPerResult?: number;
+  /** k-means iterations and training sample, as on the TypeScript side. */
+  iterations: number;
+  trainSize: number;
+  /** OPQ alternations and training sample, as on the TypeScript side. */
+  opqIterations: number;
+  opqTrainSize: number;
 }
 
 /** One row of FAISS results, or the reason it failed. */
@@ -43,7 +49,7 @@ export function faissMissing(): string | undefined {
 }
 
 /** Bump when pq_bench.py changes what it measures: cached results are then ignored. */
-const SCRIPT_VERSION = 2;
+const SCRIPT_VERSION = 3;
 
 interface Cache {
   version: number;

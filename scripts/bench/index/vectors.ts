@@ -25,7 +25,11 @@ export const EMBEDDING_FILES = {
 /** Reads FILE (raw float32 [N, d]); d from FILE.json `{ count, d }` or from `d`. */
 export function readVectorFile(path: string, d?: number): VectorSet {
   const meta = existsSync(`${path}.json`)
-    ? (JSON.parse(readFileSync(`${path}.json`, 'utf8')) as { d: number; count?: number })
+    ? (JSON.parse(readFileSync(`${path}.json`, 'utf8')) as {
+        d: number;
+        count?: number;
+        modelSha256?: string;
+      })
     : undefined;
   const dim = meta?.d ?? d;
   if (!dim) throw new Error(`${path}: no ${path}.json giving d; pass --d`);
@@ -40,7 +44,8 @@ export function readVectorFile(path: string, d?: number): VectorSet {
   if (meta?.count !== undefined && meta.count !== count) {
     throw new Error(`${path}: ${count} rows, ${path}.json says ${meta.count}`);
   }
-  return { vectors, count, d: dim, source: path };
+  const model = meta?.modelSha256 ? ` (encoder sha256 ${meta.modelSha256.slice(0, 12)}…)` : '';
+  return { vectors, count, d: dim, source: `${path}${model}` };
 }
 
 /** Seeded Gaussian projection matrix, size inputs·d, row-major. */
