@@ -56,10 +56,14 @@ function readTrainingManifest(modelDir: string): string {
   const m = JSON.parse(readFileSync(path, 'utf8'));
   const speeds = (m.history as { imagesPerSecond: number }[]).map((h) => h.imagesPerSecond);
   const last = m.history.at(-1);
+  const held = Math.round(m.data.count * m.config.validationFraction);
+  const command =
+    `npm run train -- --epochs ${m.config.epochs} --batch ${m.config.batchSize} ` +
+    `--dim ${m.config.model.d} --seed ${m.seed} --out ${modelDir}`;
   return (
-    `Training (from ${path}): ${m.epochsCompleted} epochs of ${m.data.count} images ` +
-    `(${Math.round(m.data.count * m.config.validationFraction)} held out), batch ` +
-    `${m.config.batchSize}, seed ${m.seed}, ${m.config.workers ?? 1} thread(s), backend ` +
+    `Trained by \`${command}\` (from ${path}): ${m.epochsCompleted} epochs of ` +
+    `${m.data.count} images (${held} held out), ` +
+    `batch ${m.config.batchSize}, seed ${m.seed}, ${m.config.workers ?? 1} thread(s), backend ` +
     `${m.backend.name}; ${(last.elapsedSeconds / 60).toFixed(1)} min in all, ` +
     `${Math.min(...speeds).toFixed(0)}–${Math.max(...speeds).toFixed(0)} images/s per epoch; ` +
     `final train loss ${last.trainLoss.toFixed(5)} (corrupted inputs), validation loss ` +
