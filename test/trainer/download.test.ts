@@ -46,6 +46,16 @@ describe('Fashion-MNIST download', () => {
     expect(readdirSync(dir)).not.toContain(bad);
   });
 
+  it('reports a network failure with the URL and the way to do without', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fm-'));
+    const offline: FetchBytes = async () => {
+      throw new Error('fetch failed', { cause: new Error('getaddrinfo ENOTFOUND') });
+    };
+    await expect(downloadFashionMnist(dir, offline)).rejects.toThrow(
+      /train-images-idx3-ubyte\.gz: fetch failed \(getaddrinfo ENOTFOUND\); .*dataset-fashion/,
+    );
+  });
+
   it('reports an HTTP failure with the URL', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fm-'));
     const failing: FetchBytes = async () => ({

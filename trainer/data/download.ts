@@ -63,7 +63,13 @@ export async function downloadFashionMnist(
       log(`${name}: present, MD5 ok`);
       continue;
     }
-    const response = await fetchBytes(baseUrl + name);
+    const response = await fetchBytes(baseUrl + name).catch((err: Error) => {
+      const cause = (err.cause as Error | undefined)?.message;
+      throw new Error(
+        `${baseUrl + name}: ${err.message}${cause ? ` (${cause})` : ''}; ` +
+          'without internet, use `apt-get install dataset-fashion-mnist` or pass --data DIR',
+      );
+    });
     if (!response.ok) throw new Error(`${baseUrl + name}: HTTP ${response.status}`);
     const bytes = new Uint8Array(await response.arrayBuffer());
     checkMd5(name, bytes);
