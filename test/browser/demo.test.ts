@@ -95,6 +95,29 @@ afterAll(async () => {
   if (profile) rmSync(profile, { recursive: true, force: true });
 });
 
+describe('item pictures and categories', () => {
+  it('serves an item picture as a long-cached PNG, 304 on its ETag', async () => {
+    const url = `${server.url}/v1/items/${ITEM}/image`;
+    const response = await fetch(url);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('Content-Type')).toBe('image/png');
+    expect(response.headers.get('Cache-Control')).toMatch(/max-age=86400, s-maxage=604800/);
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    expect(Array.from(bytes.subarray(1, 4), (b) => String.fromCharCode(b)).join('')).toBe('PNG');
+    const etag = response.headers.get('ETag') as string;
+    const again = await fetch(url, { headers: { 'If-None-Match': etag } });
+    expect(again.status).toBe(304);
+    expect((await fetch(`${server.url}/v1/items/nope/image`)).status).toBe(404);
+  });
+
+  it('lists the categories with their counts', async () => {
+    const response = await fetch(`${server.url}/v1/categories`);
+    const body = (await response.json()) as { categories: { name: string; count: number }[] };
+    expect(body.categories).toHaveLength(10);
+    expect(body.categories.reduce((n, c) => n + c.count, 0)).toBe(1000);
+  });
+});
+
 describe('demo page', () => {
   it('shows the k similar items of an item, as the API answers them', async () => {
     await page.goto(`${server.url}/?item=${ITEM}&k=${K}`);
