@@ -76,6 +76,7 @@ function edgeCache(): Cache | undefined {
   return (caches as unknown as { default?: Cache }).default;
 }
 
+/** The Worker: builds the isolate's app on its first request, then hands every request to it. */
 export default {
   fetch(request, env, ctx) {
     isolateApp ??= createWorkerApp(env);

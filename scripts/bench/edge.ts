@@ -21,6 +21,7 @@ import {
 } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { connect, createServer } from 'node:net';
+import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { imageSize } from 'image-size';
@@ -392,9 +393,10 @@ async function measureTarget(target: Target, server: Server, ms: number): Promis
   );
   const start = [
     `| ${label} | start → listening | ${fixed(server.listenMs, 0)} ms |`,
-    `| ${label} | first request (/healthz, ${first.status}: loads the index; the model ` +
-      `follows in the background) | ${fixed(first.ms, 0)} ms |`,
-    `| ${label} | first image search, right after | ${fixed(firstImageMs, 0)} ms |`,
+    `| ${label} | first request (/healthz, ${first.status}: loads and checks the index) | ` +
+      `${fixed(first.ms, 0)} ms |`,
+    `| ${label} | first image search (loads the model: ONNX Runtime set-up, session) | ` +
+      `${fixed(firstImageMs, 0)} ms |`,
   ];
   const load: string[] = [];
   for (const [name, calls] of await scenarios(server.base)) {
@@ -406,6 +408,9 @@ async function measureTarget(target: Target, server: Server, ms: number): Promis
       process.stdout.write(`${label} ${name} c=${c}: ${figures.replaceAll(' | ', ' / ')}\n`);
     }
   }
+  const [load1] = loadavg();
+  process.stdout.write(`${label}: load average ${load1.toFixed(1)} at the end\n`);
+  start.push(`| ${label} | machine load average (1 min) after the runs | ${load1.toFixed(1)} |`);
   return { start, load, catalog: `${info.count} items, d = ${info.d}, M = ${info.M}` };
 }
 
@@ -422,7 +427,9 @@ function report(useDefault: boolean, bundle: BundleSize, rows: TargetRows[]): st
   const fits = (limit: number) => (bundle.gzipBytes <= limit ? 'fits' : 'over');
   const where = useDefault ? 'a snapshot of the default catalog (artifacts/site)' : 'the fixtures';
   return [
-    `Catalog served: ${where}, ${rows[0]?.catalog ?? ''}. Client: keep-alive node:http on ` +
+    'The machine is shared with the other suites and trainings, so figures vary with its load ' +
+      '(shown per target). ' +
+      `Catalog served: ${where}, ${rows[0]?.catalog ?? ''}. Client: keep-alive node:http on ` +
       `loopback, ${WARMUP_REQUESTS} warm-up requests, then each connection sends its next ` +
       'request when the last answer arrives; latency per request. Bare workerd runs the ' +
       '`wrangler deploy --dry-run` bundle with no Cache API configured, so by-id is computed ' +
