@@ -333,14 +333,14 @@ function unitVector(d: number, seed: number): number[] {
 async function scenarios(base: string): Promise<Array<[string, Call[]]>> {
   const { body: info } = await getJson<{ d: number }>(base, '/v1/index');
   const vectors = Array.from({ length: 64 }, (_, i) => unitVector(info.d, i + 1));
-  const probe = await getJson<{ hits: Array<{ id: string }> }>(base, '/v1/search/batch', {
+  type BatchAnswer = { results: Array<{ hits: Array<{ id: string }> }> };
+  const probe = await getJson<BatchAnswer>(base, '/v1/search/batch', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ k: 100, queries: vectors.slice(0, 2).map((vector) => ({ vector })) }),
   });
-  const ids = (
-    probe.body as unknown as { results: Array<{ hits: Array<{ id: string }> }> }
-  ).results.flatMap((r) => r.hits.map((h) => h.id));
+  // 200 distinct catalog items, found by two vector queries
+  const ids = probe.body.results.flatMap((r) => r.hits.map((h) => h.id));
   const json = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
   const png = new Uint8Array(
     readFileSync(join(FIXTURE_SITE, 'fixtures', 'parity', 'test-00000.png')),
