@@ -22,7 +22,7 @@ import {
   SITE_DIR,
 } from './lib/paths.ts';
 import { builderVersion, copyDemo, pruneVersions, staleReason, writeStamp } from './lib/site.ts';
-import { startWranglerDev } from './lib/wrangler.ts';
+import { portIsFree, startWranglerDev } from './lib/wrangler.ts';
 
 interface StartOptions {
   port: number;
@@ -123,6 +123,9 @@ Ctrl-C stops.`);
 async function main(): Promise<void> {
   const started = performance.now();
   const options = parseOptions();
+  if (!(await portIsFree(options.port))) {
+    throw new Error(`port ${options.port} is in use (another npm start?); pass --port N`);
+  }
   const dataDir = locateFashionMnist(options.data);
   if (options.retrain) retrain(dataDir);
   await ensureCatalog(options, dataDir);

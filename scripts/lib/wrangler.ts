@@ -41,6 +41,12 @@ export interface DevOptions {
 
 /** Starts `wrangler dev` on 127.0.0.1:port; resolves once `/healthz` answers 200. */
 export async function startWranglerDev(options: DevOptions): Promise<DevServer> {
+  if (!(await portIsFree(options.port))) {
+    throw new Error(
+      `port ${options.port} on 127.0.0.1 is in use (another npm start?); ` +
+        'stop it or pass --port N',
+    );
+  }
   const args = ['dev', '--ip', '127.0.0.1', '--port', String(options.port)];
   args.push('--inspector-port', String(await freePort()), '--show-interactive-dev-session=false');
   if (options.config) args.push('--config', options.config);
@@ -106,6 +112,15 @@ export async function waitForHealth(url: string, exited: Promise<void>): Promise
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`/healthz still not 200 after ${HEALTH_TIMEOUT_MS} ms (last: ${last})`);
+}
+
+/** Whether `port` on 127.0.0.1 can be listened on right now. */
+export function portIsFree(port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const server = createServer();
+    server.once('error', () => done(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => done(true)));
+  });
 }
 
 /** A TCP port free on 127.0.0.1 right now. */

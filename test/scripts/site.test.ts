@@ -1,4 +1,5 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -9,6 +10,7 @@ import {
 } from '../../scripts/lib/deploy.ts';
 import { REPO_ROOT } from '../../scripts/lib/paths.ts';
 import { pruneVersions, staleReason, writeStamp } from '../../scripts/lib/site.ts';
+import { freePort, portIsFree } from '../../scripts/lib/wrangler.ts';
 
 const DIR = join(REPO_ROOT, 'artifacts', 'test', 'site-stamp', 'catalog');
 const want = { modelSha256: 'a'.repeat(64), dataSha256: ['b', 'c'], builder: 'x' };
@@ -46,6 +48,17 @@ describe('the catalog stamp of npm start', () => {
   it('prunes every version but the kept one', () => {
     mkdirSync(join(DIR, 'v0'));
     expect(pruneVersions(DIR, ['v1'])).toEqual(['v0']);
+  });
+});
+
+describe('wrangler helpers', () => {
+  it('tells a port in use from a free one', async () => {
+    const port = await freePort();
+    expect(await portIsFree(port)).toBe(true);
+    const server = createServer().listen(port, '127.0.0.1');
+    await new Promise((done) => server.once('listening', done));
+    expect(await portIsFree(port)).toBe(false);
+    await new Promise((done) => server.close(done));
   });
 });
 
