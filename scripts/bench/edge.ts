@@ -53,7 +53,8 @@ interface LoadResult {
   p99: number;
   rps: number;
   count: number;
-  errors: number;
+  /** Answers other than 200, by status (0: the connection failed). */
+  failures: Map<number, number>;
 }
 interface Server {
   base: string;
@@ -266,7 +267,7 @@ async function runLoad(
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   for (let i = 0; i < WARMUP_REQUESTS; i++) await send(agent, base, calls[i % calls.length]);
   const latencies: number[] = [];
-  let errors = 0;
+  const failures = new Map<number, number>();
   let next = 0;
   const started = performance.now();
   const worker = async () => {
@@ -275,7 +276,7 @@ async function runLoad(
       const t = performance.now();
       const status = await send(agent, base, call);
       latencies.push(performance.now() - t);
-      if (status !== 200) errors++;
+      if (status !== 200) failures.set(status, (failures.get(status) ?? 0) + 1);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
@@ -289,7 +290,7 @@ async function runLoad(
     p99: at(0.99),
     rps: (latencies.length / elapsed) * 1000,
     count: latencies.length,
-    errors,
+    failures,
   };
 }
 
@@ -402,7 +403,8 @@ async function measureTarget(target: Target, server: Server, ms: number): Promis
   for (const [name, calls] of await scenarios(server.base)) {
     for (const c of CONCURRENCIES) {
       const r = await runLoad(server.base, calls, c, ms);
-      const errors = r.errors > 0 ? ` (${r.errors} non-200)` : '';
+      const failed = [...r.failures].map(([status, n]) => `${n} × ${status || 'reset'}`);
+      const errors = failed.length > 0 ? ` (${failed.join(', ')})` : '';
       const figures = `${fixed(r.p50)} | ${fixed(r.p99)} | ${fixed(r.rps, 0)} | ${r.count}`;
       load.push(`| ${label} | ${name} | ${c} | ${figures}${errors} |`);
       process.stdout.write(`${label} ${name} c=${c}: ${figures.replaceAll(' | ', ' / ')}\n`);
