@@ -10,7 +10,7 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import encodePng from '@jsquash/png/encode.js';
 import { catalogOf, INDEX_VERSION_HEADER, type AppContext, type AppEnv } from '../app.ts';
-import { assetsSource, r2Source, type ArtifactSource } from '../catalog/source.ts';
+import type { ArtifactSource } from '../catalog/source.ts';
 import { ApiError } from '../errors.ts';
 import { ordinalOrThrow } from '../routes/hits.ts';
 import { errorResponses, ItemParamsSchema } from '../schemas.ts';
@@ -78,13 +78,9 @@ export function registerItemImageRoute(app: OpenAPIHono<AppEnv>): void {
   });
 }
 
-/** The artifact source named by the configuration, from the worker's bindings. */
+/** The worker's injected artifact source (assets or R2, as configured), shared with the catalog. */
 function sourceOf(c: AppContext): ArtifactSource {
-  const env = (c.env ?? {}) as { ASSETS?: Fetcher; CATALOG?: R2Bucket };
-  const kind = c.get('deps').config.artifactSource;
-  if (kind === 'r2' && env.CATALOG) return r2Source(env.CATALOG);
-  if (kind === 'assets' && env.ASSETS) return assetsSource(env.ASSETS);
-  throw new ApiError('service_unavailable', `item images need the ${kind} binding of the worker`);
+  return c.get('deps').source;
 }
 
 /** Pack manifests by version and the most recently used shards (a small LRU). */
