@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { DEFAULT_IMAGE_LIMITS, type ImageLimits } from '../core/image/index.ts';
+import { VersionNameSchema } from './catalog/manifest.ts';
 
 /** Largest request body accepted on any route, in bytes (10 MiB). */
 export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
@@ -50,9 +51,10 @@ const EnvSchema = z.object({
   ARTIFACT_SOURCE: z.enum(['assets', 'r2']).default('assets'),
   CATALOG_PREFIX: z
     .string()
-    .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/)
+    .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, 'a relative path like "catalog"')
+    .refine((p) => !p.split('/').some((part) => part === '..' || part === '.'), 'no "." or ".."')
     .default('catalog'),
-  CATALOG_VERSION: z.string().optional(),
+  CATALOG_VERSION: z.union([z.literal(''), VersionNameSchema]).optional(),
   CORS_ORIGINS: z.string().default(''),
   MAX_UPLOAD_BYTES: positiveInt(MAX_UPLOAD_BYTES),
   MAX_IMAGE_PIXELS: positiveInt(DEFAULT_IMAGE_LIMITS.maxPixels),

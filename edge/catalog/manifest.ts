@@ -53,7 +53,11 @@ export const CatalogManifestSchema = z.object({
 /** A parsed catalog.json. */
 export type CatalogManifest = z.infer<typeof CatalogManifestSchema>;
 
+/** A catalog version name: one path segment of letters, digits, ".", "_" or "-". */
+export const VersionNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" or "-"')
+  .refine((v) => v !== '.' && v !== '..', 'not "." or ".."');
+
 /** Schema of the version pointer, current.json. */
-export const VersionPointerSchema = z.object({
-  version: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" or "-"'),
-});
+export const VersionPointerSchema = z.object({ version: VersionNameSchema });

@@ -163,3 +163,20 @@ describe('CatalogStore', () => {
     expect(body.error.message).toMatch(/catalog\/current\.json is missing/);
   });
 });
+
+describe('readConfig', () => {
+  it('reads the variables of wrangler.toml, with defaults', () => {
+    const config = readConfig({ CORS_ORIGINS: 'https://a.example, https://b.example', MAX_K: '' });
+    expect(config.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
+    expect(config.artifactSource).toBe('assets');
+    expect(config.catalogVersion).toBeUndefined();
+    expect(readConfig({ MAX_UPLOAD_BYTES: '1024' }).maxUploadBytes).toBe(1024);
+  });
+
+  it('fails at start-up naming each bad variable', () => {
+    expect(() => readConfig({ ARTIFACT_SOURCE: 's3' })).toThrow(/ARTIFACT_SOURCE/);
+    expect(() => readConfig({ MAX_UPLOAD_BYTES: '-5' })).toThrow(/MAX_UPLOAD_BYTES/);
+    expect(() => readConfig({ CATALOG_PREFIX: '../x' })).toThrow(/CATALOG_PREFIX/);
+    expect(() => readConfig({ CATALOG_VERSION: '..' })).toThrow(/CATALOG_VERSION/);
+  });
+});
