@@ -10,7 +10,7 @@ import {
   type ItemTable,
 } from './index-data.ts';
 import { groupByList, subtractCentroids } from './ivf.ts';
-import { assignNearest, kmeans, type AssignFn } from './kmeans.ts';
+import { assignNearest, kmeans, type AssignFn, type KmeansSeeding } from './kmeans.ts';
 import { multiplyRows } from './linalg.ts';
 import { trainOpq } from './opq.ts';
 import { checkTrainingSize, pqParams, type PqParams } from './params.ts';
@@ -42,6 +42,14 @@ export interface BuildOptions {
   trainSize?: number;
   /** k-means iterations of the PQ and the coarse quantizer (default 20). */
   iterations?: number;
+  /**
+   * k-means seeding of the PQ codebooks (default 'random', as FAISS). k-means++ measured
+   * 0.005-0.01 lower recall@10 on the Fashion-MNIST embeddings (PQ8: 0.675-0.683 against
+   * 0.685-0.693; PQ16: 0.951 against 0.955) although its error is lower: D² sampling spends
+   * centroids on outliers. 'best' keeps the lower-error run. The IVF coarse quantizer, OPQ and
+   * the pq re-rank store use k-means++.
+   */
+  seeding?: KmeansSeeding;
   /** sha256 of the encoder (64 hex digits) recorded in the header (default ''). */
   modelSha256?: string;
   /** Build time recorded in the header (default now). */
@@ -163,6 +171,7 @@ function trainAndEncode(
     seed: options.seed ?? 1,
     iterations: options.iterations ?? DEFAULT_ITERATIONS,
     assign,
+    seeding: options.seeding ?? 'random',
     onProgress: (done, total) => options.onProgress?.('pq', done, total),
   });
   const codes = encode(pq, residual, order.length, assign);

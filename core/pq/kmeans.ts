@@ -3,7 +3,7 @@
  * the IVF coarse quantizer. Data are row-major Float32Arrays of `n` rows of `dim` floats.
  */
 import { checkTrainingSize } from './params.ts';
-import { createRng, type Rng } from './random.ts';
+import { createRng, gatherRows, sampleIndices, type Rng } from './random.ts';
 
 /**
  * Nearest-centroid assignment, the inner loop of k-means and of encoding: see
@@ -19,6 +19,12 @@ export type AssignFn = (
   dist: Float32Array,
 ) => void;
 
+/**
+ * Starting centroids: k-means++ (D² sampling), k distinct random points, or both runs with the
+ * lower mean squared error kept (as FAISS's nredo keeps the best of its runs).
+ */
+export type KmeansSeeding = 'kmeans++' | 'random' | 'best';
+
 /** Options of {@link kmeans}. */
 export interface KmeansOptions {
   /** Lloyd iterations after the initialisation (default 20). */
@@ -27,8 +33,13 @@ export interface KmeansOptions {
   seed?: number;
   /** Names the quantizer in error messages (default "k"). */
   what?: string;
-  /** Starting centroids (Float32Array, size k·dim) instead of k-means++, e.g. for OPQ. */
+  /** Starting centroids (Float32Array, size k·dim) instead of a seeding, e.g. for OPQ. */
   init?: Float32Array;
+  /**
+   * How to choose the starting centroids (default 'kmeans++'): k-means++ (D² sampling), or
+   * 'random', k distinct points drawn uniformly as FAISS does.
+   */
+  seeding?: KmeansSeeding;
   /** Assignment implementation (default {@link assignNearest}). */
   assign?: AssignFn;
 }
@@ -156,12 +167,29 @@ export function kmeans(
   k: number,
   options: KmeansOptions = {},
 ): KmeansResult {
+  if (options.seeding !== 'best' || options.init) return kmeansOnce(data, n, dim, k, options);
+  const a = kmeansOnce(data, n, dim, k, { ...options, seeding: 'kmeans++' });
+  const b = kmeansOnce(data, n, dim, k, { ...options, seeding: 'random' });
+  return a.meanSquaredError <= b.meanSquaredError ? a : b;
+}
+
+function kmeansOnce(
+  data: Float32Array,
+  n: number,
+  dim: number,
+  k: number,
+  options: KmeansOptions = {},
+): KmeansResult {
   checkTrainingSize(n, k, options.what ?? 'k');
   if (data.length < n * dim) {
     throw new RangeError(`data has ${data.length} floats, fewer than n·dim=${n}·${dim}`);
   }
   const rng = createRng(options.seed ?? 1);
-  const centroids = options.init ? options.init.slice() : initPlusPlus(data, n, dim, k, rng);
+  const centroids = options.init
+    ? options.init.slice()
+    : options.seeding === 'random'
+      ? gatherRows(data, dim, sampleIndices(n, k, rng))
+      : initPlusPlus(data, n, dim, k, rng);
   const assign = new Int32Array(n);
   const dist = new Float32Array(n);
   const iterations = options.iterations ?? 20;

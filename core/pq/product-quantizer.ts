@@ -5,7 +5,7 @@
  * Codes are packed LSB-first as in FAISS: subquantizer m occupies bits [m·nbits, (m+1)·nbits)
  * of a code, so with nbits = 8 byte m of a code is the index of sub-vector m's centroid.
  */
-import { assignNearest, kmeans, type AssignFn } from './kmeans.ts';
+import { assignNearest, kmeans, type AssignFn, type KmeansSeeding } from './kmeans.ts';
 import { checkTrainingSize, type PqParams } from './params.ts';
 
 /** A trained product quantizer. */
@@ -25,6 +25,8 @@ export interface TrainPqOptions {
   init?: Float32Array;
   /** Assignment implementation (default the JavaScript one). */
   assign?: AssignFn;
+  /** k-means seeding (default 'kmeans++'). */
+  seeding?: KmeansSeeding;
   /** Called after each subquantizer is trained with (done, total = M). */
   onProgress?: (done: number, total: number) => void;
 }
@@ -62,6 +64,7 @@ export function trainPq(
       what: 'ksub',
       init,
       assign: options.assign,
+      seeding: options.seeding,
     });
     centroids.set(result.centroids, m * ksub * dsub);
     options.onProgress?.(m + 1, M);

@@ -60,3 +60,22 @@ describe('kmeans', () => {
     }
   });
 });
+
+describe('kmeans seeding', () => {
+  const data = Float32Array.from({ length: 4000 }, (_, i) => (Math.sin(i * 12.9898) * 43758) % 1);
+
+  it('draws random starting points deterministically for a seed', () => {
+    const a = kmeans(data, 1000, 4, 32, { seed: 4, seeding: 'random' });
+    expect(kmeans(data, 1000, 4, 32, { seed: 4, seeding: 'random' }).centroids).toEqual(
+      a.centroids,
+    );
+    expect(a.centroids).not.toEqual(kmeans(data, 1000, 4, 32, { seed: 4 }).centroids);
+  });
+
+  it("'best' keeps the run with the lower error", () => {
+    const plus = kmeans(data, 1000, 4, 32, { seed: 4 });
+    const random = kmeans(data, 1000, 4, 32, { seed: 4, seeding: 'random' });
+    const best = kmeans(data, 1000, 4, 32, { seed: 4, seeding: 'best' });
+    expect(best.meanSquaredError).toBe(Math.min(plus.meanSquaredError, random.meanSquaredError));
+  });
+});

@@ -52,14 +52,15 @@ describe('flat PQ index with an int8 re-rank store', () => {
   });
 
   it('recalls the nearest neighbour in the top 10 above the floor, without re-rank', () => {
-    // Measured 0.89 on this seed (M = 8, 8 bytes an item); the floor is 0.05 lower.
+    // Measured 0.82 on this seed (M = 8, 8 bytes an item, random seeding; 0.89 with
+    // k-means++); the floor is 0.05 lower.
     expect(
       recall((q) => index.search(query(q), 10, { rerank: 0 }).map((h) => h.id)).r10,
-    ).toBeGreaterThanOrEqual(0.84);
+    ).toBeGreaterThanOrEqual(0.77);
   });
 
   it('re-ranks to near-exact results', () => {
-    // Measured R@10 0.99 and 10-recall@10 0.972 on this seed; floors 0.04-0.05 lower.
+    // Measured R@10 1.0 and 10-recall@10 0.964 on this seed; floors 0.04-0.05 lower.
     const r = recall((q) => index.search(query(q), 10).map((h) => h.id));
     expect(r.r10).toBeGreaterThanOrEqual(0.95);
     expect(r.overlap).toBeGreaterThanOrEqual(0.92);
@@ -103,7 +104,7 @@ describe('IVF-PQ index with a residual-PQ re-rank store', () => {
     const offsets = index.data.listOffsets as Uint32Array;
     expect(offsets[0]).toBe(0);
     expect(offsets[16]).toBe(n);
-    // Measured R@10 0.90 without re-rank (nprobe 4 of 16); floor 0.05 lower.
+    // Measured R@10 0.89 without re-rank (nprobe 4 of 16); floor 0.04 lower.
     const plain = recall((q) =>
       index.search(query(q), 10, { nprobe: 4, rerank: 0 }).map((h) => h.id),
     );
