@@ -179,6 +179,23 @@ describe('demo page', () => {
     await page.screenshot({ path: join(SCREENSHOT_DIR, 'demo-photo.png'), fullPage: true });
   });
 
+  it('embeds as one element that shows the API answer and pivots on a click', async () => {
+    await page.goto(`${server.url}/embed.html`);
+    const widget = page.locator('similar-items');
+    const want = await apiIds(`/v1/items/fm-test-00042/similar?k=6`);
+    await page.waitForFunction(
+      (ids) => (document.querySelector('similar-items') as HTMLElement).dataset.ids === ids,
+      want.join(),
+    );
+    await widget.locator(`li[data-id="${want[0]}"]`).click();
+    const next = await apiIds(`/v1/items/${want[0]}/similar?k=6`);
+    await page.waitForFunction(
+      (ids) => (document.querySelector('similar-items') as HTMLElement).dataset.ids === ids,
+      next.join(),
+    );
+    expect(await widget.getAttribute('item')).toBe(want[0]);
+  });
+
   it('renders the item view for the screenshot', async () => {
     await page.goto(`${server.url}/?item=fm-test-00000&k=${K}`);
     await page.waitForSelector('body[data-ready="true"]');
