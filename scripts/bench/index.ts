@@ -72,9 +72,12 @@ const CONFIGS: BenchConfig[] = [
 ];
 
 const OUT_DIR = 'artifacts/bench/index';
-/** Queries timed per round, and rounds (best kept): the machine is shared. */
-const TIMED_QUERIES = 200;
-const TIMING_ROUNDS = 5;
+/**
+ * Repetitions per timed batch and batches (best kept), the same in Node and in workerd: the
+ * machine is shared, so short batches catch it quiet more often than long runs do.
+ */
+const BATCH_REPS = 40;
+const BATCH_ROUNDS = 30;
 /** Queries scored against exact search computed in JavaScript when FAISS is absent. */
 const JS_TRUTH_QUERIES = 1000;
 
@@ -137,7 +140,7 @@ function measure(cfg: BenchConfig, ctx: Context): Row {
   const query = (q: number) => queries.vectors.subarray(q * d, q * d + d);
   const search = (q: number) => index.search(query(q), K, cfg.search).map((h) => Number(h.id));
   const recall = measureRecall(search, ctx.truth, ctx.scored);
-  const msPerQuery = bestMs((i) => search(i % queries.count), TIMED_QUERIES, TIMING_ROUNDS);
+  const msPerQuery = bestMs((i) => search(i % queries.count), BATCH_REPS, BATCH_ROUNDS);
   return {
     name: cfg.name,
     bytesPerItem: index.bytesPerItem,
@@ -163,10 +166,6 @@ function catalogIndex(ctx: Context, build: BuildOptions): SimilarityIndex {
   const ids = Array.from({ length: base.count + queries.count }, (_, i) => String(i));
   return buildIndex(all, ids, { ...build, trainSize: ctx.trainSize, kernel: ctx.kernel });
 }
-
-/** Repetitions per timed batch and batches (best kept), the same in Node and in workerd. */
-const BATCH_REPS = 40;
-const BATCH_ROUNDS = 30;
 
 /** Scan rate and query time over the catalog index in Node with the wasm and JS kernels. */
 function catalogRows(name: string, catalog: SimilarityIndex, ctx: Context): string[] {
@@ -304,7 +303,7 @@ function report(
       `top 10 (FAISS's convention); 10-R@10: mean overlap of the top 10 with the exact top 10.`,
     `nbits = 8 unless "x4fs" (nbits = 4, fast scan: the ${K * 10} best by quantized tables ` +
       `re-scored exactly); re-rank settings re-rank 10·k = 100 candidates. ms/query: one ` +
-      `thread, best of ${TIMING_ROUNDS} rounds of ${TIMED_QUERIES} queries (the machine is ` +
+      `thread, best batch of ${BATCH_REPS} queries of ${BATCH_ROUNDS} (the machine is ` +
       `shared); M codes/s: one full ADC scan with the wasm kernel, best of 100.`,
     faissVersion
       ? `FAISS ${faissVersion} (python3-faiss, linked to Debian's reference BLAS), one ` +
