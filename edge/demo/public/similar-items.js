@@ -67,7 +67,6 @@ class SimilarItems extends HTMLElement {
     const img = document.createElement('img');
     img.src = new URL(`v1/items/${encodeURIComponent(hit.id)}/image`, this.base()).href;
     img.alt = hit.metadata.title ?? hit.id;
-    img.loading = 'lazy';
     const name = document.createElement('span');
     name.textContent = hit.metadata.title ?? hit.metadata.category ?? hit.id;
     const score = document.createElement('span');
