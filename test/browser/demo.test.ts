@@ -141,6 +141,7 @@ describe('demo page', () => {
   });
 
   it('shows a random item of a chosen category', async () => {
+    await page.waitForSelector('#category option[value="Sneaker"]', { state: 'attached' });
     const options = await page.$$eval('#category option', (os) =>
       os.map((o) => (o as HTMLOptionElement).value),
     );
