@@ -8,8 +8,9 @@ import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'n
 import { fileURLToPath } from 'node:url';
 import wabtInit from 'wabt';
 
-/** The ADC scan kernel source and its assembled output. */
+/** The PQ kernels' hand-written source. */
 export const SCAN_WAT_URL = new URL('../core/pq/scan.wat', import.meta.url);
+/** Their assembled output, which a Worker imports as a module. */
 export const SCAN_WASM_URL = new URL('../core/pq/scan.wasm', import.meta.url);
 
 /** Assembles `watUrl` into `wasmUrl` when the output is missing or older; returns its bytes. */
