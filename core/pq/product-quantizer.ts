@@ -125,6 +125,26 @@ export function encode(
 }
 
 /**
+ * Adds the reconstruction of the code at byte `at` of `codes` to `out` (Float32Array, size
+ * d), without allocating: `idx` (Uint8Array, size M) is scratch space.
+ */
+export function addDecoded(
+  pq: ProductQuantizer,
+  codes: Uint8Array,
+  at: number,
+  out: Float32Array,
+  idx: Uint8Array,
+): void {
+  const { M, ksub, dsub } = pq.params;
+  const c = pq.centroids;
+  unpackCode(codes, at, pq.params, idx);
+  for (let m = 0; m < M; m++) {
+    const base = (m * ksub + idx[m]) * dsub;
+    for (let t = 0; t < dsub; t++) out[m * dsub + t] += c[base + t];
+  }
+}
+
+/**
  * Decodes `n` codes (Uint8Array, size n·codeSize) to their reconstructions: a Float32Array of
  * size n·d, row-major, each row the concatenation of its M centroids.
  */

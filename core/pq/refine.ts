@@ -13,7 +13,7 @@ import { fromFloat16Bits, toFloat16Bits } from './float16.ts';
 import type { AssignFn } from './kmeans.ts';
 import { pqParams } from './params.ts';
 import { gatherRows } from './random.ts';
-import { decode, encode, trainPq, type ProductQuantizer } from './product-quantizer.ts';
+import { addDecoded, encode, trainPq, type ProductQuantizer } from './product-quantizer.ts';
 
 /** Residuals sampled (evenly) to train the pq kind's quantizer. */
 const REFINE_TRAIN_SIZE = 32768;
@@ -98,6 +98,11 @@ export function buildRefine(
   return { kind, params: pq.centroids, refineM, codes: encode(pq, residual, n, assign) };
 }
 
+/** True when the store holds whole vectors (int8, float16), false when it refines PQ (pq). */
+export function storesWholeVectors(store: RefineStore): boolean {
+  return store.kind !== 'pq';
+}
+
 /**
  * Writes the re-rank reconstruction of item `ordinal` into `out` (Float32Array, size d). For
  * the pq kind, `out` must already hold the item's PQ reconstruction: the residual is added.
@@ -119,7 +124,6 @@ export function reconstructRefined(
     }
   } else {
     const pq = residualPq ?? residualQuantizer(store, d);
-    const r = decode(pq, codes.subarray(ordinal * store.refineM, (ordinal + 1) * store.refineM), 1);
-    for (let t = 0; t < d; t++) out[t] += r[t];
+    addDecoded(pq, codes, ordinal * store.refineM, out, new Uint8Array(store.refineM));
   }
 }

@@ -6,8 +6,13 @@ import { NO_CATEGORY, type IndexData, type IndexHeader, type ItemMetadata } from
 import { nearestLists } from './ivf.ts';
 import { multiplyRows } from './linalg.ts';
 import { pqParams, type PqParams } from './params.ts';
-import { decode, distanceTable, type ProductQuantizer } from './product-quantizer.ts';
-import { reconstructRefined, refineBytesPerItem, residualQuantizer } from './refine.ts';
+import { addDecoded, distanceTable, type ProductQuantizer } from './product-quantizer.ts';
+import {
+  reconstructRefined,
+  refineBytesPerItem,
+  residualQuantizer,
+  storesWholeVectors,
+} from './refine.ts';
 import { referenceKernel, type CodeScanner, type ScanKernel } from './scan.ts';
 import { TopK } from './topk.ts';
 
@@ -52,6 +57,9 @@ export class SimilarityIndex {
   private readonly residualPq?: ProductQuantizer;
   private readonly ordinals: Map<string, number>;
   private readonly table: Float32Array;
+  /** Scratch space of re-ranking: one vector (size d) and one unpacked code (size M). */
+  private readonly scratch: Float32Array;
+  private readonly idx: Uint8Array;
 
   /** Wraps `data`; the codes are bound to `options.kernel` once, here. */
   constructor(
@@ -66,6 +74,8 @@ export class SimilarityIndex {
     if (data.refine?.kind === 'pq') this.residualPq = residualQuantizer(data.refine, header.d);
     this.ordinals = new Map(data.items.ids.map((id, i) => [id, i]));
     this.table = new Float32Array(this.params.M * this.params.ksub);
+    this.scratch = new Float32Array(this.params.d);
+    this.idx = new Uint8Array(this.params.M);
   }
 
   /** Bytes stored per item: PQ code plus re-rank store (ids, metadata and lists excluded). */
@@ -98,18 +108,25 @@ export class SimilarityIndex {
    * Float32Array, size d. Without `withRefine`, the PQ (and IVF) reconstruction alone.
    */
   reconstruct(ordinal: number, withRefine = true): Float32Array {
+    return this.reconstructInto(ordinal, withRefine, new Float32Array(this.header.d));
+  }
+
+  /** {@link reconstruct} into `out` (Float32Array, size d), without allocating. */
+  private reconstructInto(ordinal: number, withRefine: boolean, out: Float32Array) {
     const { d, codeSize } = this.params;
-    const out = decode(
-      this.pq,
-      this.data.codes.subarray(ordinal * codeSize, (ordinal + 1) * codeSize),
-      1,
-    );
     const { coarse, listOffsets, refine } = this.data;
+    const useRefine = refine !== undefined && withRefine;
+    if (useRefine && storesWholeVectors(refine)) {
+      reconstructRefined(refine, d, ordinal, out);
+      return out;
+    }
+    out.fill(0);
+    addDecoded(this.pq, this.data.codes, ordinal * codeSize, out, this.idx);
     if (coarse && listOffsets) {
       const list = upperBound(listOffsets, ordinal) - 1;
       for (let t = 0; t < d; t++) out[t] += coarse[list * d + t];
     }
-    if (refine && withRefine) reconstructRefined(refine, d, ordinal, out, this.residualPq);
+    if (useRefine) reconstructRefined(refine, d, ordinal, out, this.residualPq);
     return out;
   }
 
@@ -194,7 +211,7 @@ export class SimilarityIndex {
     const { d } = this.header;
     return found
       .map(({ ordinal }) => {
-        const x = this.reconstruct(ordinal, withRefine);
+        const x = this.reconstructInto(ordinal, withRefine, this.scratch);
         let s = 0;
         for (let t = 0; t < d; t++) s += (q[t] - x[t]) ** 2;
         return { ordinal, distance: s };
