@@ -15,11 +15,23 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from './model.ts';
-import { reconstructionLoss, trainableVariables } from './model.ts';
+import { trainableVariables } from './model.ts';
+import { type ObjectiveConfig, objectiveLoss } from './train-objective.ts';
 import type { TrainerState } from './train.ts';
 
-/** One optimizer step on a batch: `input` and `target` NHWC `[B, H, W, C]`; returns the loss. */
-export type StepFn = (input: Float32Array, target: Float32Array, batch: number) => Promise<number>;
+/**
+ * One batch: `input` (first views), `target` (clean images) and, for the invariance term,
+ * `second` (second views), each NHWC Float32Array, size `batch * H * W * C`.
+ */
+export interface StepBatch {
+  input: Float32Array;
+  target: Float32Array;
+  second?: Float32Array;
+  batch: number;
+}
+
+/** One optimizer step on a batch; returns the loss. */
+export type StepFn = (batch: StepBatch) => Promise<number>;
 
 /** A running step function and the way to stop its threads. */
 export interface Stepper {
@@ -28,11 +40,8 @@ export interface Stepper {
 }
 
 /** Message from the main thread to a worker: weights (one per variable) and a batch part. */
-export interface StepRequest {
+export interface StepRequest extends StepBatch {
   weights: Float32Array[];
-  input: Float32Array;
-  target: Float32Array;
-  batch: number;
 }
 
 /** Reply of a worker: the gradients, in variable order, and the loss of its part. */
@@ -44,6 +53,7 @@ export interface StepReply {
 /** What a worker needs to build its replica (passed as workerData). */
 export interface WorkerSetup {
   model: ModelConfig;
+  objective: ObjectiveConfig;
   backend: string;
 }
 
@@ -65,20 +75,34 @@ const WORKER_BOOTSTRAP = `
     .then(() => import(${JSON.stringify(new URL('./train-worker.ts', import.meta.url).href)}));
 `;
 
-/** Gradients (variable order) and the loss of `part` images of the batch, on this thread. */
+/** The loss of a batch (part) on `model`, as a scalar inside a tape. */
+export function batchLoss(
+  state: Pick<TrainerState, 'model'>,
+  objective: ObjectiveConfig,
+  part: StepBatch,
+): tf.Scalar {
+  const { height: h, width: w, channels: c } = state.model.config;
+  const shape: [number, number, number, number] = [part.batch, h, w, c];
+  const second = part.second ? tf.tensor4d(part.second, shape) : undefined;
+  return objectiveLoss(
+    state.model,
+    objective,
+    tf.tensor4d(part.input, shape),
+    tf.tensor4d(part.target, shape),
+    second,
+  );
+}
+
+/** Gradients (variable order) and the loss of one batch part, on this thread. */
 function localGradients(
   state: TrainerState,
-  input: Float32Array,
-  target: Float32Array,
-  part: number,
+  objective: ObjectiveConfig,
+  part: StepBatch,
 ): { grads: tf.Tensor[]; loss: number } {
-  const { height: h, width: w, channels: c } = state.model.config;
   const variables = trainableVariables(state.model);
   let loss = NaN;
   const grads = tf.tidy(() => {
-    const x = tf.tensor4d(input, [part, h, w, c]);
-    const y = tf.tensor4d(target, [part, h, w, c]);
-    const result = tf.variableGrads(() => reconstructionLoss(state.model, x, y), variables);
+    const result = tf.variableGrads(() => batchLoss(state, objective, part), variables);
     loss = result.value.dataSync()[0];
     return variables.map((v) => result.grads[v.name]);
   });
@@ -86,15 +110,12 @@ function localGradients(
 }
 
 /** Steps on this thread alone: `optimizer.minimize` on the whole batch. */
-export function singleThreadStepper(state: TrainerState): Stepper {
-  const { height: h, width: w, channels: c } = state.model.config;
+export function singleThreadStepper(state: TrainerState, objective: ObjectiveConfig): Stepper {
   const variables = trainableVariables(state.model);
-  const step: StepFn = async (input, target, batch) =>
+  const step: StepFn = async (batch) =>
     tf.tidy(() => {
-      const x = tf.tensor4d(input, [batch, h, w, c]);
-      const y = tf.tensor4d(target, [batch, h, w, c]);
       const cost = state.optimizer.minimize(
-        () => reconstructionLoss(state.model, x, y),
+        () => batchLoss(state, objective, batch),
         true,
         variables,
       );
@@ -122,10 +143,11 @@ function ask(worker: Worker, request: StepRequest): Promise<StepReply> {
  */
 export async function parallelStepper(
   state: TrainerState,
+  objective: ObjectiveConfig,
   workers: number,
   backend: string,
 ): Promise<Stepper> {
-  const setup: WorkerSetup = { model: state.model.config, backend };
+  const setup: WorkerSetup = { model: state.model.config, objective, backend };
   const threads = Array.from(
     { length: workers - 1 },
     () => new Worker(WORKER_BOOTSTRAP, { eval: true, workerData: setup }),
@@ -142,27 +164,29 @@ export async function parallelStepper(
   const variables = trainableVariables(state.model);
   const size = state.model.config.height * state.model.config.width * state.model.config.channels;
 
-  const step: StepFn = async (input, target, batch) => {
+  const step: StepFn = async ({ input, target, second, batch }) => {
     if (batch % workers !== 0) {
       throw new Error(`batch ${batch} is not a multiple of workers=${workers}`);
     }
     const part = batch / workers;
+    const slice = (a: Float32Array | undefined, i: number) =>
+      a?.slice(i * part * size, (i + 1) * part * size);
     const weights = variables.map((v) => v.dataSync() as Float32Array);
-    const replies = threads.map((t, i) => {
-      const from = (i + 1) * part * size;
-      return ask(t, {
+    const replies = threads.map((t, i) =>
+      ask(t, {
         weights,
-        input: input.slice(from, from + part * size),
-        target: target.slice(from, from + part * size),
+        input: slice(input, i + 1)!,
+        target: slice(target, i + 1)!,
+        second: slice(second, i + 1),
         batch: part,
-      });
-    });
-    const own = localGradients(
-      state,
-      input.subarray(0, part * size),
-      target.subarray(0, part * size),
-      part,
+      }),
     );
+    const own = localGradients(state, objective, {
+      input: input.subarray(0, part * size),
+      target: target.subarray(0, part * size),
+      second: second?.subarray(0, part * size),
+      batch: part,
+    });
     const others = await Promise.all(replies);
     const loss = (own.loss + others.reduce((s, r) => s + r.loss, 0)) / workers;
     tf.tidy(() => {

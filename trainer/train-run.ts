@@ -42,6 +42,15 @@ export interface RunOptions {
   resume: boolean;
   /** Threads sharing each batch; 1 when absent. */
   workers?: number;
+  /** Corruptions, objective and encoder width; the defaults of train.ts when absent. */
+  shift?: number;
+  noise?: number;
+  scale?: number;
+  contrast?: number;
+  flip?: boolean;
+  invariance?: number;
+  group?: number;
+  filters?: number[];
 }
 
 /** Where a run reports: one line per event, and progress within an epoch. */
@@ -54,6 +63,7 @@ export interface RunReporter {
 
 /** The resolved training config of `options`. */
 export function trainConfigOf(options: RunOptions): TrainConfig {
+  const { augment, objective, model } = DEFAULT_TRAIN_CONFIG;
   return {
     ...DEFAULT_TRAIN_CONFIG,
     epochs: options.epochs,
@@ -61,7 +71,19 @@ export function trainConfigOf(options: RunOptions): TrainConfig {
     seed: options.seed,
     learningRate: options.lr,
     workers: options.workers ?? 1,
-    model: { ...DEFAULT_TRAIN_CONFIG.model, d: options.dim },
+    augment: {
+      maxShiftPx: options.shift ?? augment.maxShiftPx,
+      noiseStd: options.noise ?? augment.noiseStd,
+      maxScale: options.scale ?? augment.maxScale,
+      maxContrast: options.contrast ?? augment.maxContrast,
+      flip: options.flip ?? augment.flip,
+    },
+    objective: {
+      ...objective,
+      invarianceWeight: options.invariance ?? objective.invarianceWeight,
+      groupSize: options.group ?? objective.groupSize,
+    },
+    model: { ...model, d: options.dim, filters: options.filters ?? model.filters },
   };
 }
 
@@ -160,6 +182,10 @@ function writeManifest(
     epochsCompleted: state.epoch,
     losses: {
       metric: 'mean squared error per pixel',
+      trainMetric:
+        config.objective.invarianceWeight > 0
+          ? 'objective: MSE + invarianceWeight · (alignment + uniformity)'
+          : 'mean squared error per pixel',
       train: last?.trainLoss,
       validation: last?.valLoss,
     },

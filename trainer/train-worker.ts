@@ -6,22 +6,22 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { type BackendChoice, initBackend } from './backend.ts';
-import { buildAutoencoder, reconstructionLoss, trainableVariables } from './model.ts';
-import type { StepReply, StepRequest, WorkerSetup } from './train-parallel.ts';
+import { buildAutoencoder, trainableVariables } from './model.ts';
+import { batchLoss, type StepReply, type StepRequest, type WorkerSetup } from './train-parallel.ts';
 
 const setup = workerData as WorkerSetup;
 await initBackend(setup.backend as BackendChoice);
 const model = buildAutoencoder(setup.model, 0);
 const variables = trainableVariables(model);
-const { height: h, width: w, channels: c } = setup.model;
 
 parentPort!.on('message', (request: StepRequest) => {
   let reply: StepReply = { loss: NaN, grads: [] };
   tf.tidy(() => {
     variables.forEach((v, i) => v.assign(tf.tensor(request.weights[i], v.shape)));
-    const x = tf.tensor4d(request.input, [request.batch, h, w, c]);
-    const y = tf.tensor4d(request.target, [request.batch, h, w, c]);
-    const { value, grads } = tf.variableGrads(() => reconstructionLoss(model, x, y), variables);
+    const { value, grads } = tf.variableGrads(
+      () => batchLoss({ model }, setup.objective, request),
+      variables,
+    );
     reply = {
       loss: value.dataSync()[0],
       grads: variables.map((v) => grads[v.name].dataSync() as Float32Array),

@@ -4,9 +4,11 @@
  * (test/trainer/no-labels.test.ts checks the import graph).
  *
  * Each epoch shuffles the training images with a generator seeded by (seed, epoch), corrupts
- * each batch (trainer/data/augment.ts), and takes one Adam step per batch on the mean squared
- * reconstruction error of the clean image. The last `validationFraction` of the images are held
- * out and scored clean. Same seed, same backend: same weights.
+ * each batch (trainer/data/augment.ts; two views per image when the objective needs them), and
+ * takes one Adam step per batch on the objective of trainer/train-objective.ts: the mean squared
+ * reconstruction error of the clean image, plus the weighted two-view invariance term. The last
+ * `validationFraction` of the images are held out and scored on clean reconstruction. Same seed,
+ * same backend: same weights.
  */
 import * as tf from '@tensorflow/tfjs';
 import {
@@ -17,6 +19,12 @@ import {
   permutation,
 } from './data/augment.ts';
 import { parallelStepper, singleThreadStepper, type Stepper } from './train-parallel.ts';
+import {
+  checkGroupSize,
+  needsSecondView,
+  type ObjectiveConfig,
+  RECONSTRUCTION_ONLY,
+} from './train-objective.ts';
 import {
   type Autoencoder,
   buildAutoencoder,
@@ -56,6 +64,8 @@ export interface TrainConfig {
   /** Share of the images held out for the validation loss, taken from the end, in (0, 0.5]. */
   validationFraction: number;
   augment: AugmentConfig;
+  /** Loss terms (trainer/train-objective.ts). */
+  objective: ObjectiveConfig;
   model: ModelConfig;
 }
 
@@ -72,13 +82,17 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   workers: 1,
   validationFraction: 0.05,
   augment: { maxShiftPx: 2, noiseStd: 0.1 },
+  objective: RECONSTRUCTION_ONLY,
   model: DEFAULT_MODEL_CONFIG,
 };
 
 /** Figures of one epoch; losses are mean squared error per pixel (pixels in [0, 1]). */
 export interface EpochStats {
   epoch: number;
-  /** Mean loss of the epoch's batches (corrupted inputs, clean targets). */
+  /**
+   * Mean objective of the epoch's batches (corrupted inputs, clean targets): the reconstruction
+   * error, plus the weighted invariance term when there is one (then it can be negative).
+   */
   trainLoss: number;
   /** Loss on the held-out images, clean inputs. */
   valLoss: number;
@@ -169,14 +183,16 @@ async function runEpoch(
   const steps = Math.floor(train.count / b);
   const input = new Float32Array(b * h * w * c);
   const target = new Float32Array(b * h * w * c);
+  const second = needsSecondView(config.objective) ? new Float32Array(b * h * w * c) : undefined;
   // AdamOptimizer reads its (protected) learningRate field at every step.
   const adam = state.optimizer as unknown as { learningRate: number };
   adam.learningRate = config.learningRate * config.learningRateDecay ** state.epoch;
   const started = performance.now();
   let sum = 0;
   for (let step = 0; step < steps; step++) {
-    fillBatch(train, order.subarray(step * b, (step + 1) * b), input, target, config.augment, rng);
-    const loss = await stepper.step(input, target, b);
+    const indices = order.subarray(step * b, (step + 1) * b);
+    fillBatch(train, indices, input, target, config.augment, rng, second);
+    const loss = await stepper.step({ input, target, second, batch: b });
     sum += loss;
     hooks.onBatch?.(step + 1, steps, loss);
   }
@@ -192,6 +208,7 @@ function splitHoldout(images: TrainingImages, config: TrainConfig) {
   if (config.batchSize % config.workers !== 0) {
     throw new Error(`batch ${config.batchSize} must be a multiple of workers=${config.workers}`);
   }
+  checkGroupSize(config.objective, config.batchSize / config.workers);
   if (trainCount < config.batchSize) {
     throw new Error(
       `${trainCount} training images (after holding out ${valCount}) are fewer ` +
@@ -219,8 +236,8 @@ export async function train(
   const { trainSet, valSet } = splitHoldout(images, config);
   const stepper =
     config.workers > 1
-      ? await parallelStepper(state, config.workers, tf.getBackend())
-      : singleThreadStepper(state);
+      ? await parallelStepper(state, config.objective, config.workers, tf.getBackend())
+      : singleThreadStepper(state, config.objective);
   try {
     while (state.epoch < config.epochs) {
       const started = performance.now();

@@ -27,10 +27,31 @@ describe('npm run train options', () => {
     [['--seed', '-3'], '--seed -3: must be an integer from 0 to 4294967295'],
     [['--lr', '0'], '--lr 0: must be a number in (0, 1]'],
     [['--limit', '100'], '--limit 100: must be at least twice --batch 128'],
+    [['--shift', '9'], '--shift 9: must be an integer from 0 to 8'],
+    [['--noise', '-0.1'], '--noise -0.1: must be a number from 0 to 1'],
+    [['--scale', '0.7'], '--scale 0.7: must be a number from 0 to 0.5'],
+    [['--contrast', 'x'], '--contrast x: must be a number from 0 to 0.9'],
+    [['--invariance', '-1'], '--invariance -1: must be a number from 0 to 100'],
+    [['--invariance', '1', '--group', '48'], '--group 48: must divide the 128 images per thread'],
+    [['--filters', '16,0'], '--filters 16,0: must be 1 to 5 comma-separated integers'],
+    [['--filters', '16,a'], '--filters 16,a: must be 1 to 5 comma-separated integers'],
     [['--backend', 'gpu'], "argument 'gpu' is invalid. Allowed choices are auto"],
     [['--epoch', '3'], "unknown option '--epoch'"],
   ])('rejects %j naming the option, the value and the rule', (argv, message) => {
     expect(() => parseTrainOptions(argv)).toThrow(message);
+  });
+
+  it('parses the corruption, objective and width options', () => {
+    const argv = ['--scale', '0.2', '--no-flip', '--invariance', '0.5', '--filters', '8,16'];
+    expect(parseTrainOptions([...argv, '--group', '32', '--contrast', '0'])).toMatchObject({
+      scale: 0.2,
+      flip: false,
+      invariance: 0.5,
+      group: 32,
+      contrast: 0,
+      filters: [8, 16],
+    });
+    expect(parseTrainOptions(['--flip'])).toMatchObject({ flip: true });
   });
 
   it('answers --help with the usage', () => {

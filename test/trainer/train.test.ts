@@ -14,6 +14,7 @@ import {
   type TrainerState,
   type TrainingImages,
 } from '../../trainer/train.ts';
+import { RECONSTRUCTION_ONLY } from '../../trainer/train-objective.ts';
 import { loadTrainerCheckpoint, saveTrainerCheckpoint } from '../../trainer/train-checkpoint.ts';
 
 const images: TrainingImages = loadImages(locateFashionMnist(), 'train', { limit: 1000 });
@@ -22,7 +23,20 @@ function subset(count: number): TrainingImages {
   return { ...images, count, pixels: images.pixels.subarray(0, count * 784) };
 }
 
-const SMALL: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, epochs: 1, batchSize: 32 };
+/** One short epoch; uniformity groups of 16 so that two threads take whole groups. */
+const SMALL: TrainConfig = {
+  ...DEFAULT_TRAIN_CONFIG,
+  epochs: 1,
+  batchSize: 32,
+  objective: { ...DEFAULT_TRAIN_CONFIG.objective, groupSize: 16 },
+};
+
+/** The first trainer's objective: denoising reconstruction of shifted images only. */
+const RECONSTRUCTION: TrainConfig = {
+  ...SMALL,
+  augment: { maxShiftPx: 2, noiseStd: 0.1 },
+  objective: RECONSTRUCTION_ONLY,
+};
 
 function weightsOf(state: TrainerState): Float32Array[] {
   return [...state.model.encoder.getWeights(), ...state.model.decoder.getWeights()].map(
@@ -60,13 +74,32 @@ describe('training on the wasm backend', () => {
 
   it('splits batches over two threads deterministically, close to one thread', async () => {
     const run = async (workers: number) => {
-      const config = { ...SMALL, workers };
+      const config = { ...RECONSTRUCTION, workers };
       return weightsOf(await train(subset(200), config, initTrainerState(config)));
     };
     const [one, twoA, twoB] = [await run(1), await run(2), await run(2)];
     twoA.forEach((w, i) => expect(twoB[i]).toEqual(w));
     // Averaging two half-batch gradients equals the full-batch gradient up to float32
     // rounding; after 5 Adam steps of 2e-3 the weights differ by far less than one step.
+    let diff = 0;
+    twoA.forEach((w, i) => w.forEach((v, j) => (diff = Math.max(diff, Math.abs(v - one[i][j])))));
+    expect(diff).toBeLessThan(1e-3);
+  });
+
+  it('splits the two-view objective over two threads as exactly as reconstruction', async () => {
+    const run = async (workers: number) => {
+      const config: TrainConfig = {
+        ...SMALL,
+        workers,
+        augment: { maxShiftPx: 2, noiseStd: 0.1, maxScale: 0.15, flip: true, maxContrast: 0.3 },
+        objective: { invarianceWeight: 0.1, uniformityT: 2, groupSize: 16 },
+      };
+      return weightsOf(await train(subset(200), config, initTrainerState(config)));
+    };
+    const [one, twoA, twoB] = [await run(1), await run(2), await run(2)];
+    twoA.forEach((w, i) => expect(twoB[i]).toEqual(w));
+    // Uniformity is a mean over groups of 16 images, so each thread's half-batch holds whole
+    // groups and the averaged gradient is the full-batch one up to rounding, as above.
     let diff = 0;
     twoA.forEach((w, i) => w.forEach((v, j) => (diff = Math.max(diff, Math.abs(v - one[i][j])))));
     expect(diff).toBeLessThan(1e-3);

@@ -24,6 +24,22 @@ export interface TrainOptions {
   resume: boolean;
   /** Threads sharing each batch (trainer/train-parallel.ts). */
   workers: number;
+  /** Largest shift of a view, px. */
+  shift: number;
+  /** Standard deviation of the pixel noise of a view. */
+  noise: number;
+  /** Largest relative zoom of a view (0: none). */
+  scale: number;
+  /** Largest relative contrast change of a view (0: none). */
+  contrast: number;
+  /** Mirror views left–right at random. */
+  flip: boolean;
+  /** Weight of the two-view invariance term (0: reconstruction only). */
+  invariance: number;
+  /** Images per uniformity group of the invariance term. */
+  group: number;
+  /** Output channels of the encoder's stride-2 convolutions, in order. */
+  filters: number[];
   backend: BackendChoice;
   verbose: boolean;
 }
@@ -53,6 +69,31 @@ function integer(flag: string, min: number, max: number) {
   };
 }
 
+/** A parser for a number option in [min, max]. */
+function decimal(flag: string, min: number, max: number, example: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
+      throw new OptionError(
+        `${flag} ${value}: must be a number from ${min} to ${max}, e.g. ${example}`,
+      );
+    }
+    return n;
+  };
+}
+
+function filterList(value: string): number[] {
+  const parts = value.split(',');
+  const ok = parts.length >= 1 && parts.length <= 5 && parts.every((p) => /^\d+$/.test(p.trim()));
+  const list = parts.map(Number);
+  if (!ok || list.some((f) => f < 1 || f > 512)) {
+    throw new OptionError(
+      `--filters ${value}: must be 1 to 5 comma-separated integers from 1 to 512, e.g. 16,32,64`,
+    );
+  }
+  return list;
+}
+
 function learningRate(value: string): number {
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n) || n <= 0 || n > 1) {
@@ -63,6 +104,7 @@ function learningRate(value: string): number {
 
 function buildProgram(): Command {
   const d = DEFAULT_TRAIN_CONFIG;
+  const a = d.augment;
   return new Command('npm run train --')
     .description('Train the convolutional autoencoder on Fashion-MNIST images (no labels).')
     .option(
@@ -99,6 +141,40 @@ function buildProgram(): Command {
       integer('--workers', 1, 16),
       DEFAULT_WORKERS,
     )
+    .option('--shift <px>', 'largest shift of a view, px', integer('--shift', 0, 8), a.maxShiftPx)
+    .option(
+      '--noise <std>',
+      'pixel noise of a view (σ)',
+      decimal('--noise', 0, 1, '0.1'),
+      a.noiseStd,
+    )
+    .option(
+      '--scale <s>',
+      'largest zoom of a view, ×[1−s, 1+s] (0: none)',
+      decimal('--scale', 0, 0.5, '0.15'),
+      a.maxScale ?? 0,
+    )
+    .option(
+      '--contrast <j>',
+      'largest contrast change of a view, ×[1−j, 1+j] (0: none)',
+      decimal('--contrast', 0, 0.9, '0.3'),
+      a.maxContrast ?? 0,
+    )
+    .option('--flip', 'mirror views left–right at random', a.flip ?? false)
+    .option('--no-flip', 'never mirror views')
+    .option(
+      '--invariance <w>',
+      'weight of the two-view alignment + uniformity term (0: reconstruction only)',
+      decimal('--invariance', 0, 100, '0.05'),
+      d.objective.invarianceWeight,
+    )
+    .option(
+      '--group <n>',
+      'images per uniformity group (must divide batch / workers)',
+      integer('--group', 2, 4096),
+      d.objective.groupSize,
+    )
+    .option('--filters <list>', 'channels of the encoder convolutions', filterList, d.model.filters)
     .addOption(
       new Option('--backend <name>', 'TensorFlow.js backend')
         .choices(BACKEND_CHOICES as string[])
@@ -138,6 +214,12 @@ export function parseTrainOptions(argv: string[]): TrainOptions | 'help' {
   const o = program.opts<Omit<TrainOptions, 'out'> & { out?: string }>();
   if (o.batch % o.workers !== 0) {
     throw new OptionError(`--batch ${o.batch}: must be a multiple of --workers ${o.workers}`);
+  }
+  if (o.invariance > 0 && (o.batch / o.workers) % o.group !== 0) {
+    throw new OptionError(
+      `--group ${o.group}: must divide the ${o.batch / o.workers} images per thread ` +
+        `(--batch ${o.batch} / --workers ${o.workers})`,
+    );
   }
   if (o.limit !== undefined && o.limit < 2 * o.batch) {
     throw new OptionError(

@@ -1,6 +1,9 @@
 /**
  * `npm run train -- --epochs N --batch B --dim D --seed S --out DIR [--data DIR] [--limit N]
- * [--resume] [--backend NAME] [--verbose]`: trains the autoencoder on Fashion-MNIST images.
+ * [--resume] [--workers N] [--shift PX] [--noise STD] [--scale S] [--contrast J] [--[no-]flip]
+ * [--invariance W] [--group N] [--filters LIST] [--backend NAME] [--verbose]`: trains the
+ * autoencoder on Fashion-MNIST images (corruptions: trainer/data/augment.ts; the two-view
+ * invariance term: trainer/train-objective.ts).
  * Prints the backend, one parseable line per epoch, and a progress bar within each epoch (on a
  * terminal). Exit status: 0 done, 1 failure, 2 bad options.
  */

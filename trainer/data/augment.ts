@@ -1,11 +1,14 @@
 /**
- * Seeded randomness and the corruptions the denoising objective trains against.
+ * Seeded randomness and the corruptions the training views are made with.
  *
- * Each training input is a clean image shifted by up to `maxShiftPx` pixels in each direction
- * (zero fill: the black background), plus Gaussian pixel noise of standard deviation `noiseStd`,
- * clipped to [0, 1]; its target is the clean, unshifted image. Reconstructing the centred
- * garment from a displaced, noisy one asks the encoder for features that ignore small shifts
- * and pixel noise, which is what similarity search needs.
+ * A view of a clean image is the image mirrored left–right (at random, with `flip`), zoomed
+ * about its centre by up to ±`maxScale` (bilinear, zero fill), shifted by up to `maxShiftPx`
+ * pixels in each direction (zero fill: the black background), with its contrast scaled by up to
+ * ±`maxContrast`, plus Gaussian pixel noise of standard deviation `noiseStd`, clipped to [0, 1].
+ * Its target is the clean image, mirrored as the view is but neither zoomed nor shifted.
+ * Reconstructing the centred garment from a displaced, noisy view, and (with the invariance
+ * term of trainer/train-objective.ts) embedding two views of one image alike, asks the encoder
+ * for features that ignore these nuisances, which is what similarity search needs.
  */
 
 /** A generator of uniform numbers in [0, 1). */
@@ -44,12 +47,21 @@ export function permutation(n: number, rng: Rng): Uint32Array {
   return out;
 }
 
-/** Strength of the corruptions. */
+/** Strength of the corruptions. Zero (or false) turns a corruption off. */
 export interface AugmentConfig {
   /** Largest shift in each direction, px (0 = none). */
   maxShiftPx: number;
   /** Standard deviation of the additive Gaussian pixel noise, in pixel units of [0, 1]. */
   noiseStd: number;
+  /**
+   * Largest relative change of scale about the image centre: each view is zoomed by a factor
+   * drawn from [1 − s, 1 + s] and resampled bilinearly (0 = none, at most 0.5).
+   */
+  maxScale?: number;
+  /** Mirror each view left–right with probability 1/2 (its clean target is mirrored too). */
+  flip?: boolean;
+  /** Largest relative change of contrast: pixels are multiplied by [1 − j, 1 + j] (0 = none). */
+  maxContrast?: number;
 }
 
 /** Image geometry: `pixels` is NHWC row-major, size `count * height * width * channels`. */
@@ -60,9 +72,102 @@ export interface ImageBlock {
   channels: number;
 }
 
+/** The random draws of one view; drawn in this order so that disabled options draw nothing. */
+interface ViewDraw {
+  dy: number;
+  dx: number;
+  scale: number;
+  flip: boolean;
+  gain: number;
+}
+
+function drawView(augment: AugmentConfig, rng: Rng): ViewDraw {
+  const span = 2 * augment.maxShiftPx + 1;
+  const dy = Math.floor(rng() * span) - augment.maxShiftPx;
+  const dx = Math.floor(rng() * span) - augment.maxShiftPx;
+  const s = augment.maxScale ?? 0;
+  const scale = s > 0 ? 1 - s + 2 * s * rng() : 1;
+  const flip = augment.flip === true && rng() < 0.5;
+  const j = augment.maxContrast ?? 0;
+  const gain = j > 0 ? 1 - j + 2 * j * rng() : 1;
+  return { dy, dx, scale, flip, gain };
+}
+
+/** Writes `src` mirrored left–right into `out` (one image, NHWC). */
+function mirror(src: Float32Array, out: Float32Array, h: number, w: number, c: number): void {
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      for (let k = 0; k < c; k++) out[(y * w + x) * c + k] = src[(y * w + (w - 1 - x)) * c + k];
+    }
+  }
+}
+
+/** Writes `src` shifted by whole pixels (dy, dx) into `out`, zero fill (one image, NHWC). */
+function shift(src: Float32Array, out: Float32Array, view: ViewDraw, h: number, w: number) {
+  const c = src.length / (h * w);
+  const { dy, dx } = view;
+  out.fill(0);
+  for (let y = Math.max(0, dy); y < Math.min(h, h + dy); y++) {
+    const from = ((y - dy) * w + Math.max(0, -dx)) * c;
+    const to = (y * w + Math.max(0, dx)) * c;
+    out.set(src.subarray(from, from + (w - Math.abs(dx)) * c), to);
+  }
+}
+
 /**
- * Fills one batch: for each `indices[k]`, `target` gets the clean image and `input` its
- * shifted, noisy copy (both NHWC, size `indices.length * height * width * channels`).
+ * Writes `src` zoomed by `view.scale` about the centre and shifted by (dy, dx) into `out`:
+ * each output pixel samples the source bilinearly, zero outside (one image, NHWC).
+ */
+function warp(src: Float32Array, out: Float32Array, view: ViewDraw, h: number, w: number) {
+  const c = src.length / (h * w);
+  const cy = (h - 1) / 2;
+  const cx = (w - 1) / 2;
+  const at = (y: number, x: number, k: number) =>
+    y < 0 || y >= h || x < 0 || x >= w ? 0 : src[(y * w + x) * c + k];
+  for (let y = 0; y < h; y++) {
+    const sy = cy + (y - view.dy - cy) / view.scale;
+    const y0 = Math.floor(sy);
+    const fy = sy - y0;
+    for (let x = 0; x < w; x++) {
+      const sx = cx + (x - view.dx - cx) / view.scale;
+      const x0 = Math.floor(sx);
+      const fx = sx - x0;
+      for (let k = 0; k < c; k++) {
+        const top = at(y0, x0, k) * (1 - fx) + at(y0, x0 + 1, k) * fx;
+        const bottom = at(y0 + 1, x0, k) * (1 - fx) + at(y0 + 1, x0 + 1, k) * fx;
+        out[(y * w + x) * c + k] = top * (1 - fy) + bottom * fy;
+      }
+    }
+  }
+}
+
+/** Fills `out` with one corrupted view of `src` (`clean`: scratch, receives the clean target). */
+function fillView(
+  src: Float32Array,
+  clean: Float32Array,
+  out: Float32Array,
+  images: ImageBlock,
+  augment: AugmentConfig,
+  rng: Rng,
+): void {
+  const { height: h, width: w, channels: c } = images;
+  const view = drawView(augment, rng);
+  if (view.flip) mirror(src, clean, h, w, c);
+  else clean.set(src);
+  if (view.scale === 1) shift(clean, out, view, h, w);
+  else warp(clean, out, view, h, w);
+  if (view.gain !== 1) {
+    for (let i = 0; i < out.length; i++) out[i] = Math.min(1, out[i] * view.gain);
+  }
+  if (augment.noiseStd > 0) addNoise(out, augment.noiseStd, rng);
+}
+
+/**
+ * Fills one batch: for each `indices[k]`, `input` gets a corrupted view of the image (shift,
+ * zoom, mirror, contrast, noise as `augment` says) and `target` the clean image, mirrored as the
+ * view is. With `second`, it also gets an independent second view of the same image, for the
+ * invariance term (trainer/train-objective.ts). All arrays NHWC, size
+ * `indices.length * height * width * channels`.
  */
 export function fillBatch(
   images: ImageBlock,
@@ -71,24 +176,18 @@ export function fillBatch(
   target: Float32Array,
   augment: AugmentConfig,
   rng: Rng,
+  second?: Float32Array,
 ): void {
   const { height: h, width: w, channels: c } = images;
   const size = h * w * c;
-  const span = 2 * augment.maxShiftPx + 1;
+  const scratch = new Float32Array(size);
   for (let k = 0; k < indices.length; k++) {
     const src = images.pixels.subarray(indices[k] * size, (indices[k] + 1) * size);
     const clean = target.subarray(k * size, (k + 1) * size);
-    clean.set(src);
-    const dy = Math.floor(rng() * span) - augment.maxShiftPx;
-    const dx = Math.floor(rng() * span) - augment.maxShiftPx;
-    const out = input.subarray(k * size, (k + 1) * size);
-    out.fill(0);
-    for (let y = Math.max(0, dy); y < Math.min(h, h + dy); y++) {
-      const from = ((y - dy) * w + Math.max(0, -dx)) * c;
-      const to = (y * w + Math.max(0, dx)) * c;
-      out.set(src.subarray(from, from + (w - Math.abs(dx)) * c), to);
+    fillView(src, clean, input.subarray(k * size, (k + 1) * size), images, augment, rng);
+    if (second) {
+      fillView(src, scratch, second.subarray(k * size, (k + 1) * size), images, augment, rng);
     }
-    if (augment.noiseStd > 0) addNoise(out, augment.noiseStd, rng);
   }
 }
 
