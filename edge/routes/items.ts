@@ -76,10 +76,11 @@ export function registerItemRoutes(app: OpenAPIHono<AppEnv>): void {
     const timing = c.get('timing');
     const cached = cache ? await timing.time('cache', () => cacheMatch(cache, key)) : undefined;
     if (cached) {
-      const hit = new Response(cached.body, cached);
-      hit.headers.set(INDEX_VERSION_HEADER, catalog.version);
-      hit.headers.set('X-Cache', 'hit');
-      return hit;
+      // The stored answer holds no CORS headers; c.body adds this request's.
+      const stored = withoutCorsHeaders(cached.headers);
+      stored.set(INDEX_VERSION_HEADER, catalog.version);
+      stored.set('X-Cache', 'hit');
+      return c.body(await cached.arrayBuffer(), 200, Object.fromEntries(stored));
     }
 
     const { id } = c.req.valid('param');
@@ -88,12 +89,32 @@ export function registerItemRoutes(app: OpenAPIHono<AppEnv>): void {
     const response = c.json({ version: catalog.version, k, hits }, 200, headers);
     const waitUntil = executionWaitUntil(c);
     if (cache) {
-      const stored = cachePut(cache, key, response.clone());
+      const copy = response.clone();
+      const stored = cachePut(
+        cache,
+        key,
+        new Response(copy.body, {
+          status: copy.status,
+          headers: withoutCorsHeaders(copy.headers),
+        }),
+      );
       if (waitUntil) waitUntil(stored);
       else await stored;
     }
     return response;
   });
+}
+
+/**
+ * `headers` less the CORS ones (`Access-Control-*`, `Vary`): they belong to the request's
+ * origin, so a cached answer must not carry one origin's headers to another.
+ */
+function withoutCorsHeaders(headers: Headers): Headers {
+  const out = new Headers(headers);
+  for (const name of [...out.keys()]) {
+    if (name.startsWith('access-control-') || name === 'vary') out.delete(name);
+  }
+  return out;
 }
 
 /** A cache lookup; a cache that fails (or is not configured) is a miss, never an error. */

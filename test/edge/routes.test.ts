@@ -138,6 +138,21 @@ describe('GET /v1/items/{id}/similar', () => {
     expect(await second.text()).toBe(first);
   });
 
+  it('gives a cached answer the CORS headers of its own request', async () => {
+    const url = '/v1/items/test-00012/similar?k=2';
+    const first = await call(url, { headers: { Origin: ALLOWED_ORIGIN } });
+    expect(first.headers.get('Access-Control-Allow-Origin')).toBe(ALLOWED_ORIGIN);
+    await first.text();
+    const other = await call(url, { headers: { Origin: 'https://evil.example' } });
+    expect(other.headers.get('X-Cache')).toBe('hit');
+    expect(other.headers.get('Access-Control-Allow-Origin')).toBeNull();
+    const none = await call(url);
+    expect(none.headers.get('Access-Control-Allow-Origin')).toBeNull();
+    const again = await call(url, { headers: { Origin: ALLOWED_ORIGIN } });
+    expect(again.headers.get('X-Cache')).toBe('hit');
+    expect(again.headers.get('Access-Control-Allow-Origin')).toBe(ALLOWED_ORIGIN);
+  });
+
   it.each(['0', '101', 'abc', 'NaN', 'Infinity', '2.5', '-1', ''])(
     'answers 400 invalid_parameter for k=%s',
     async (k) => {
