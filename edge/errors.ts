@@ -22,6 +22,7 @@ export type ApiErrorCode =
   | 'missing_image'
   | 'not_found'
   | 'unknown_item'
+  | 'unknown_category'
   | 'method_not_allowed'
   | 'payload_too_large'
   | 'unsupported_media_type'
@@ -36,6 +37,7 @@ export const ERROR_STATUS: Readonly<Record<ApiErrorCode, ContentfulStatusCode>> 
   missing_image: 400,
   not_found: 404,
   unknown_item: 404,
+  unknown_category: 404,
   method_not_allowed: 405,
   payload_too_large: 413,
   image_too_large: 413,

@@ -79,8 +79,9 @@ export async function createImageDecoder(modules: CodecWasmModules): Promise<Ima
       if (format === 'jpeg') image = jpeg.decode(buffer, false);
       else if (format === 'webp') image = webp.decode(buffer);
       else image = await decodePngWasm(buffer);
-    } catch (err) {
-      throw new ImageError('image_undecodable', `the ${format} image is corrupt: ${describe(err)}`);
+    } catch {
+      // The codecs' own messages ("unwrap_throw failed", "unreachable") help no caller.
+      throw new ImageError('image_undecodable', `the ${format} image is corrupt or truncated`);
     }
     const damage = warnings.find((text) => JPEG_DAMAGE_WARNING.test(text));
     if (damage !== undefined) {
@@ -91,9 +92,4 @@ export async function createImageDecoder(modules: CodecWasmModules): Promise<Ima
     }
     return image;
   };
-}
-
-function describe(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  return typeof err === 'string' ? err : 'the decoder stopped on invalid data';
 }

@@ -84,6 +84,11 @@ export class SimilarityIndex {
     return this.params.codeSize + refineBytesPerItem(header.refine, header.d, header.refineM);
   }
 
+  /** Distinct category names of the items, in storage order of first use. */
+  get categories(): readonly string[] {
+    return this.data.items.categoryNames;
+  }
+
   /** Id and metadata of the item at `ordinal` (0 ≤ ordinal < count). */
   item(ordinal: number): { id: string } & ItemMetadata {
     const { items } = this.data;

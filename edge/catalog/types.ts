@@ -47,6 +47,8 @@ export interface SearchableIndex {
   searchById(id: string, k: number, options?: SearchOptions): Hit[];
   item(ordinal: number): ItemRecord;
   ordinalOf(id: string): number | undefined;
+  /** Distinct category names of the items. */
+  readonly categories: readonly string[];
 }
 
 /** An encoder: `images` Float32Array, size n·C·H·W (NCHW); returns Float32Array, size n·d. */

@@ -36,9 +36,22 @@ export function ordinalOrThrow(catalog: LoadedCatalog, id: string): number {
   return ordinal;
 }
 
+/**
+ * Throws ApiError `unknown_category` (404) when `category` is given and no item has it, so that
+ * a misspelt filter is an error rather than an empty answer.
+ */
+export function checkCategory(catalog: LoadedCatalog, category: string | undefined): void {
+  if (category === undefined || catalog.index.categories.includes(category)) return;
+  throw new ApiError(
+    'unknown_category',
+    `no item has category '${category.slice(0, 80)}'; GET /v1/categories lists them`,
+  );
+}
+
 /** Neighbours of a catalog item (itself excluded). */
 export function searchById(catalog: LoadedCatalog, id: string, k: number, options: SearchOptions) {
   ordinalOrThrow(catalog, id);
+  checkCategory(catalog, options.category);
   return viewHits(catalog, catalog.index.searchById(id, k, options));
 }
 
@@ -71,5 +84,6 @@ export function searchByVector(
   k: number,
   options: SearchOptions,
 ): HitView[] {
+  checkCategory(catalog, options.category);
   return viewHits(catalog, catalog.index.search(query, k, options));
 }

@@ -17,7 +17,7 @@ import {
   SearchResultSchema,
   VectorSearchSchema,
 } from '../schemas.ts';
-import { queryVector, searchById, searchByVector, type HitView } from './hits.ts';
+import { checkCategory, queryVector, searchById, searchByVector, type HitView } from './hits.ts';
 
 /** Name of the multipart field that carries the photo. */
 export const IMAGE_FIELD = 'image';
@@ -57,7 +57,7 @@ const image = createRoute({
       },
     },
   },
-  responses: { ...searchResponses, ...errorResponses(400, 413, 415, 422, 503) },
+  responses: { ...searchResponses, ...errorResponses(400, 404, 413, 415, 422, 503) },
 });
 
 const vector = createRoute({
@@ -68,7 +68,7 @@ const vector = createRoute({
   request: {
     body: { required: true, content: { 'application/json': { schema: VectorSearchSchema } } },
   },
-  responses: { ...searchResponses, ...errorResponses(400, 413, 415, 422, 503) },
+  responses: { ...searchResponses, ...errorResponses(400, 404, 413, 415, 422, 503) },
 });
 
 const batch = createRoute({
@@ -84,7 +84,7 @@ const batch = createRoute({
       description: 'one result per query, in order; a failed query carries its own error',
       content: { 'application/json': { schema: BatchResultSchema } },
     },
-    ...errorResponses(400, 413, 415, 422, 503),
+    ...errorResponses(400, 404, 413, 415, 422, 503),
   },
 });
 
@@ -94,6 +94,7 @@ export function registerSearchRoutes(app: OpenAPIHono<AppEnv>): void {
     const { k, category, embedding: withEmbedding } = c.req.valid('query');
     const bytes = await readImageBody(c);
     const catalog = await catalogOf(c);
+    checkCategory(catalog, category);
     const { config, decoder } = c.get('deps');
     const timing = c.get('timing');
     const model = await modelOf(catalog);

@@ -162,6 +162,12 @@ describe('GET /v1/items/{id}/similar', () => {
     },
   );
 
+  it('answers 404 unknown_category for a category no item has', async () => {
+    const res = await call('/v1/items/test-00000/similar?category=Sneakers');
+    expect(res.status).toBe(404);
+    expect((await errorOf(res)).code).toBe('unknown_category');
+  });
+
   it('answers 404 unknown_item for an unknown id', async () => {
     const res = await call('/v1/items/test-99999/similar');
     expect(res.status).toBe(404);
@@ -176,6 +182,12 @@ describe('POST /v1/search/vector', () => {
     expect(res.status).toBe(200);
     expect(body.hits).toHaveLength(3);
     expect(body.hits[0].score).toBeLessThanOrEqual(1.0001);
+  });
+
+  it('answers 404 unknown_category for a category no item has', async () => {
+    const res = await postJson('/v1/search/vector', { vector: unit(0), category: 'nope' });
+    expect(res.status).toBe(404);
+    expect((await errorOf(res)).code).toBe('unknown_category');
   });
 
   it('rejects a vector whose length is not d with 422 invalid_vector', async () => {
