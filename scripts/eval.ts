@@ -149,6 +149,7 @@ const text = [
   table,
 ].join('\n');
 if (opts.write) {
-  const command = `npm run eval -- ${process.argv.slice(2).join(' ')}`.trim();
+  const args = process.argv.slice(2).join(' ');
+  const command = args ? `npm run eval -- ${args}` : 'npm run eval';
   writeSection('quality', 'Neighbour quality: our embedding vs raw pixels', command, text);
 }
