@@ -27,6 +27,12 @@ export interface ModelConfig {
   filters: number[];
   /** Width of the decoder's hidden dense layer. */
   decoderHidden: number;
+  /**
+   * Width of the hidden layer of the projection head the invariance term is applied through
+   * (SimCLR's g(·): dense ReLU → dense d, training only). 0 or absent: no head, the term acts on
+   * the embedding itself.
+   */
+  projectorHidden?: number;
 }
 
 /** The default model: 28×28 grey, d = 64. */
@@ -46,6 +52,8 @@ export interface Autoencoder {
   encoder: tf.LayersModel;
   /** Unit embedding `[N, d]` → reconstruction `[N, H, W, C]` in [0, 1]. */
   decoder: tf.LayersModel;
+  /** Unnormalised embedding `[N, d]` → projection `[N, d]` (when `projectorHidden` > 0). */
+  projector?: tf.LayersModel;
 }
 
 /** Side of the feature map after `layers` stride-2 'same' convolutions of a side of `px`. */
@@ -124,7 +132,32 @@ export function buildAutoencoder(config: ModelConfig, seed: number): Autoencoder
     .reshape({ name: 'reconstruction', targetShape: [height, width, channels] })
     .apply(pixels) as tf.SymbolicTensor;
   const decoder = tf.model({ name: 'decoder', inputs: code, outputs: reshaped });
-  return { config, encoder, decoder };
+  const projector = (config.projectorHidden ?? 0) > 0 ? buildProjector(config, init) : undefined;
+  return { config, encoder, decoder, projector };
+}
+
+/** The projection head: `[N, d]` → dense `projectorHidden` (ReLU) → dense `d`. */
+function buildProjector(
+  config: ModelConfig,
+  init: () => ReturnType<typeof tf.initializers.glorotUniform>,
+) {
+  const input = tf.input({ shape: [config.d], name: 'representation' });
+  const hidden = tf.layers
+    .dense({
+      name: 'projector_hidden',
+      units: config.projectorHidden!,
+      activation: 'relu',
+      kernelInitializer: init(),
+    })
+    .apply(input) as tf.SymbolicTensor;
+  const out = tf.layers
+    .dense({
+      name: 'projection',
+      units: config.d,
+      kernelInitializer: init(),
+    })
+    .apply(hidden) as tf.SymbolicTensor;
+  return tf.model({ name: 'projector', inputs: input, outputs: out });
 }
 
 /** Row-wise L2 normalisation of `[N, d]` embeddings (ε = 1e-12 guards zero rows). */
@@ -161,7 +194,9 @@ export function encoderMacs(config: ModelConfig): number {
 
 /** The trainable variables in a fixed order (the optimizer's slots follow this order). */
 export function trainableVariables(model: Autoencoder): tf.Variable[] {
-  return [...model.encoder.trainableWeights, ...model.decoder.trainableWeights].map(
-    (w) => w.read() as tf.Variable,
-  );
+  return [
+    ...model.encoder.trainableWeights,
+    ...model.decoder.trainableWeights,
+    ...(model.projector?.trainableWeights ?? []),
+  ].map((w) => w.read() as tf.Variable);
 }

@@ -25,10 +25,14 @@ export async function saveTrainerCheckpoint(
   state: TrainerState,
   identity: Record<string, unknown>,
 ): Promise<void> {
-  const { encoder, decoder } = state.model;
+  const { encoder, decoder, projector } = state.model;
   const weights: NamedTensor[] = [
     ...encoder.weights.map((w) => ({ name: `encoder/${w.originalName}`, tensor: w.read() })),
     ...decoder.weights.map((w) => ({ name: `decoder/${w.originalName}`, tensor: w.read() })),
+    ...(projector?.weights ?? []).map((w) => ({
+      name: `projector/${w.originalName}`,
+      tensor: w.read(),
+    })),
   ];
   const adam = state.optimizer as unknown as AdamInternals;
   const slots = (await state.optimizer.getWeights()).map((t) => ({
@@ -69,9 +73,10 @@ export async function loadTrainerCheckpoint(
     if (t === undefined) throw new Error(`${dir}: checkpoint lacks tensor ${name}`);
     return t;
   };
-  const { encoder, decoder } = state.model;
+  const { encoder, decoder, projector } = state.model;
   encoder.setWeights(encoder.weights.map((w) => take(`encoder/${w.originalName}`)));
   decoder.setWeights(decoder.weights.map((w) => take(`decoder/${w.originalName}`)));
+  projector?.setWeights(projector.weights.map((w) => take(`projector/${w.originalName}`)));
   const slots = [...tensors.keys()].filter((k) => k.startsWith('optimizer/'));
   await state.optimizer.setWeights(
     slots.map((k) => ({ name: k.slice('optimizer/'.length), tensor: take(k) })),

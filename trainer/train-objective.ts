@@ -25,6 +25,14 @@ export interface ObjectiveConfig {
   uniformityT: number;
   /** Images per uniformity group; batch / workers must be a multiple of it. */
   groupSize: number;
+  /**
+   * The invariance term: 'uniformity' (alignment + uniformity, Wang & Isola) or 'infonce'
+   * (the NT-Xent loss of SimCLR over each group's 2g views, temperature `temperature`).
+   * Absent: 'uniformity'.
+   */
+  contrastive?: 'uniformity' | 'infonce';
+  /** Temperature τ of the InfoNCE term (SimCLR uses 0.1–0.5). Absent: 0.2. */
+  temperature?: number;
 }
 
 /** Reconstruction only: the objective of the first trainer. */
@@ -68,6 +76,27 @@ function uniformity(u: tf.Tensor2D, n: number, t: number): tf.Scalar {
 }
 
 /**
+ * NT-Xent of unit embeddings in groups: `z` is `[G, 2g, d]`, rows 0..g-1 the first views and
+ * g..2g-1 the second views of the same g images. For each row, the cross-entropy of picking its
+ * other view among the 2g − 1 other rows, with cosine / τ as logits; the mean over all rows.
+ */
+function infoNce(z: tf.Tensor3D, tau: number): tf.Scalar {
+  const [groups, n] = z.shape;
+  const g = n / 2;
+  const logits = tf.matMul(z, z, false, true).div(tau);
+  // The diagonal (a row with itself) must never be picked: push it far below any cosine / τ.
+  const self = tf.eye(n).reshape([1, n, n]).mul(1e4);
+  const lse = tf.logSumExp(logits.sub(self), 2);
+  const first = z.slice([0, 0, 0], [groups, g, -1]);
+  const second = z.slice([0, g, 0], [groups, g, -1]);
+  const positive = first.mul(second).sum(2).div(tau);
+  return lse
+    .sum()
+    .sub(positive.sum().mul(2))
+    .div(groups * n) as tf.Scalar;
+}
+
+/**
  * The loss of one batch part as a scalar (call inside a tape for gradients). `input` is the
  * first view `[B, H, W, C]`, `target` its clean image, `second` the second view (required when
  * the invariance weight is positive, ignored otherwise).
@@ -79,13 +108,19 @@ export function objectiveLoss(
   target: tf.Tensor4D,
   second?: tf.Tensor4D,
 ): tf.Scalar {
-  const u1 = l2Normalize(model.encoder.apply(input, { training: true }) as tf.Tensor2D);
-  const recon = model.decoder.apply(u1, { training: true }) as tf.Tensor4D;
+  const h1 = model.encoder.apply(input, { training: true }) as tf.Tensor2D;
+  const recon = model.decoder.apply(l2Normalize(h1), { training: true }) as tf.Tensor4D;
   const mse = tf.losses.meanSquaredError(target, recon) as tf.Scalar;
   if (!needsSecondView(objective)) return mse;
   if (second === undefined) throw new Error('the invariance term needs a second view');
-  const u2 = l2Normalize(model.encoder.apply(second, { training: true }) as tf.Tensor2D);
-  const alignment = u1.squaredDifference(u2).sum(1).mean();
+  const h2 = model.encoder.apply(second, { training: true }) as tf.Tensor2D;
+  // The invariance term acts on the projection head's output when there is one (SimCLR).
+  const project = (h: tf.Tensor2D) =>
+    l2Normalize(
+      model.projector ? (model.projector.apply(h, { training: true }) as tf.Tensor2D) : h,
+    );
+  const u1 = project(h1);
+  const u2 = project(h2);
   const g = objective.groupSize;
   const b = u1.shape[0];
   // Each group holds the two views of its g images: rows [views 1 of group, views 2 of group].
@@ -93,6 +128,11 @@ export function objectiveLoss(
     [u1.reshape([b / g, g, -1]), u2.reshape([b / g, g, -1])],
     1,
   ) as tf.Tensor3D;
+  if (objective.contrastive === 'infonce') {
+    const nce = infoNce(paired, objective.temperature ?? 0.2);
+    return mse.add(nce.mul(objective.invarianceWeight)) as tf.Scalar;
+  }
+  const alignment = u1.squaredDifference(u2).sum(1).mean();
   const unif = uniformity(paired.reshape([2 * b, -1]) as tf.Tensor2D, 2 * g, objective.uniformityT);
   return mse.add(alignment.add(unif).mul(objective.invarianceWeight)) as tf.Scalar;
 }

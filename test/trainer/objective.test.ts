@@ -42,6 +42,23 @@ function naiveLoss(model: ReturnType<typeof buildAutoencoder>, x: tf.Tensor4D, x
   return mse + OBJECTIVE.invarianceWeight * (align + unif);
 }
 
+/** NT-Xent computed naively in float64 from the unit outputs of `project` (views 1 and 2). */
+function naiveInfoNce(u1: number[][], u2: number[][], g: number, tau: number): number {
+  const dot = (a: number[], b: number[]) => a.reduce((s, v, j) => s + v * b[j], 0);
+  let sum = 0;
+  for (let start = 0; start < u1.length; start += g) {
+    const pts = [...u1.slice(start, start + g), ...u2.slice(start, start + g)];
+    for (let i = 0; i < pts.length; i++) {
+      const partner = i < g ? i + g : i - g;
+      let denominator = 0;
+      for (let j = 0; j < pts.length; j++)
+        if (j !== i) denominator += Math.exp(dot(pts[i], pts[j]) / tau);
+      sum += Math.log(denominator) - dot(pts[i], pts[partner]) / tau;
+    }
+  }
+  return sum / (2 * u1.length);
+}
+
 describe('the training objective', () => {
   beforeAll(async () => {
     await initBackend('wasm');
@@ -53,6 +70,20 @@ describe('the training objective', () => {
     const loss = objectiveLoss(model, OBJECTIVE, x, x, x2).dataSync()[0];
     // float32 sums of a few dozen terms: agreement to ~1e-6 relative; 1e-4 absolute is ample.
     expect(loss).toBeCloseTo(naiveLoss(model, x, x2), 4);
+  });
+
+  it('matches a naive float64 NT-Xent through the projection head', () => {
+    const model = buildAutoencoder({ ...MODEL, projectorHidden: 7 }, 4);
+    const objective: ObjectiveConfig = { ...OBJECTIVE, contrastive: 'infonce', temperature: 0.3 };
+    const [x, x2] = [images(6, 1), images(6, 2)];
+    const h = (t: tf.Tensor4D) => model.encoder.predict(t) as tf.Tensor2D;
+    const u = (t: tf.Tensor4D) => l2Normalize(model.projector!.predict(h(t)) as tf.Tensor2D);
+    const recon = model.decoder.predict(l2Normalize(h(x))) as tf.Tensor4D;
+    const mse = tf.losses.meanSquaredError(x, recon).dataSync()[0];
+    const nce = naiveInfoNce(u(x).arraySync(), u(x2).arraySync(), 3, 0.3);
+    const loss = objectiveLoss(model, objective, x, x, x2).dataSync()[0];
+    // As above: float32 against float64 over a few dozen terms.
+    expect(loss).toBeCloseTo(mse + OBJECTIVE.invarianceWeight * nce, 4);
   });
 
   it('is a mean over groups, so that batch halves average to the whole batch', () => {
