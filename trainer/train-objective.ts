@@ -17,6 +17,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { type Autoencoder, l2Normalize } from './model.ts';
 
+/** The kinds of invariance term. */
+export const CONTRASTIVE_KINDS = ['uniformity', 'infonce'] as const;
+export type ContrastiveKind = (typeof CONTRASTIVE_KINDS)[number];
+
 /** Weights and shape of the loss terms. */
 export interface ObjectiveConfig {
   /** Weight w of alignment + uniformity (0: reconstruction only, one view per image). */
@@ -30,7 +34,7 @@ export interface ObjectiveConfig {
    * (the NT-Xent loss of SimCLR over each group's 2g views, temperature `temperature`).
    * Absent: 'uniformity'.
    */
-  contrastive?: 'uniformity' | 'infonce';
+  contrastive?: ContrastiveKind;
   /** Temperature τ of the InfoNCE term (SimCLR uses 0.1–0.5). Absent: 0.2. */
   temperature?: number;
 }

@@ -15,6 +15,7 @@ import { type BackendInfo } from './backend.ts';
 import { saveLayersModel, writeAtomically } from './checkpoint.ts';
 import { loadImages, locateFashionMnist } from './data/fashion-mnist.ts';
 import { encoderMacs } from './model.ts';
+import { type ContrastiveKind } from './train-objective.ts';
 import {
   DEFAULT_TRAIN_CONFIG,
   type EpochStats,
@@ -50,6 +51,9 @@ export interface RunOptions {
   flip?: boolean;
   invariance?: number;
   group?: number;
+  contrastive?: ContrastiveKind;
+  temperature?: number;
+  projector?: number;
   filters?: number[];
 }
 
@@ -82,8 +86,15 @@ export function trainConfigOf(options: RunOptions): TrainConfig {
       ...objective,
       invarianceWeight: options.invariance ?? objective.invarianceWeight,
       groupSize: options.group ?? objective.groupSize,
+      contrastive: options.contrastive ?? objective.contrastive,
+      temperature: options.temperature ?? objective.temperature,
     },
-    model: { ...model, d: options.dim, filters: options.filters ?? model.filters },
+    model: {
+      ...model,
+      d: options.dim,
+      filters: options.filters ?? model.filters,
+      projectorHidden: options.projector ?? model.projectorHidden,
+    },
   };
 }
 
@@ -184,7 +195,9 @@ function writeManifest(
       metric: 'mean squared error per pixel',
       trainMetric:
         config.objective.invarianceWeight > 0
-          ? 'objective: MSE + invarianceWeight · (alignment + uniformity)'
+          ? config.objective.contrastive === 'infonce'
+            ? 'objective: MSE + invarianceWeight · InfoNCE'
+            : 'objective: MSE + invarianceWeight · (alignment + uniformity)'
           : 'mean squared error per pixel',
       train: last?.trainLoss,
       validation: last?.valLoss,

@@ -35,6 +35,9 @@ describe('npm run train options', () => {
     [['--invariance', '1', '--group', '48'], '--group 48: must divide the 128 images per thread'],
     [['--filters', '16,0'], '--filters 16,0: must be 1 to 5 comma-separated integers'],
     [['--filters', '16,a'], '--filters 16,a: must be 1 to 5 comma-separated integers'],
+    [['--temperature', '0'], '--temperature 0: must be a number from 0.01 to 10'],
+    [['--projector', '-1'], '--projector -1: must be an integer from 0 to 4096'],
+    [['--contrastive', 'triplet'], "argument 'triplet' is invalid. Allowed choices are"],
     [['--backend', 'gpu'], "argument 'gpu' is invalid. Allowed choices are auto"],
     [['--epoch', '3'], "unknown option '--epoch'"],
   ])('rejects %j naming the option, the value and the rule', (argv, message) => {
@@ -52,6 +55,12 @@ describe('npm run train options', () => {
       filters: [8, 16],
     });
     expect(parseTrainOptions(['--flip'])).toMatchObject({ flip: true });
+    const nce = ['--contrastive', 'infonce', '--temperature', '0.1', '--projector', '128'];
+    expect(parseTrainOptions(nce)).toMatchObject({
+      contrastive: 'infonce',
+      temperature: 0.1,
+      projector: 128,
+    });
   });
 
   it('answers --help with the usage', () => {

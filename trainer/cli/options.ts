@@ -5,6 +5,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { BACKEND_CHOICES, type BackendChoice } from '../backend.ts';
 import { DEFAULT_TRAIN_CONFIG } from '../train.ts';
+import { CONTRASTIVE_KINDS, type ContrastiveKind } from '../train-objective.ts';
 
 /** The resolved options of one training run. */
 export interface TrainOptions {
@@ -38,6 +39,12 @@ export interface TrainOptions {
   invariance: number;
   /** Images per uniformity group of the invariance term. */
   group: number;
+  /** The invariance term: alignment + uniformity, or InfoNCE (trainer/train-objective.ts). */
+  contrastive: ContrastiveKind;
+  /** Temperature τ of the InfoNCE term. */
+  temperature: number;
+  /** Hidden width of the projection head of the invariance term (0: no head). */
+  projector: number;
   /** Output channels of the encoder's stride-2 convolutions, in order. */
   filters: number[];
   backend: BackendChoice;
@@ -173,6 +180,23 @@ function buildProgram(): Command {
       'images per uniformity group (must divide batch / workers)',
       integer('--group', 2, 4096),
       d.objective.groupSize,
+    )
+    .addOption(
+      new Option('--contrastive <kind>', 'the invariance term')
+        .choices(CONTRASTIVE_KINDS as unknown as string[])
+        .default(d.objective.contrastive ?? 'uniformity'),
+    )
+    .option(
+      '--temperature <t>',
+      'temperature τ of the InfoNCE term',
+      decimal('--temperature', 0.01, 10, '0.2'),
+      d.objective.temperature ?? 0.2,
+    )
+    .option(
+      '--projector <n>',
+      'hidden width of the projection head of the invariance term (0: none)',
+      integer('--projector', 0, 4096),
+      d.model.projectorHidden ?? 0,
     )
     .option('--filters <list>', 'channels of the encoder convolutions', filterList, d.model.filters)
     .addOption(
