@@ -49,6 +49,7 @@ export interface RunOptions {
   scale?: number;
   contrast?: number;
   flip?: boolean;
+  erase?: number;
   invariance?: number;
   group?: number;
   contrastive?: ContrastiveKind;
@@ -81,6 +82,7 @@ export function trainConfigOf(options: RunOptions): TrainConfig {
       maxScale: options.scale ?? augment.maxScale,
       maxContrast: options.contrast ?? augment.maxContrast,
       flip: options.flip ?? augment.flip,
+      maxErase: options.erase ?? augment.maxErase,
     },
     objective: {
       ...objective,

@@ -64,6 +64,28 @@ describe('fillBatch', () => {
     expect(zoomed.input.every((v) => v >= 0 && v <= 1)).toBe(true);
   });
 
+  it('erases one rectangle of the view to the background, the target whole', () => {
+    let erasedSome = 0;
+    for (let seed = 1; seed < 20; seed++) {
+      const { input, target } = batch({ maxShiftPx: 0, noiseStd: 0, maxErase: 0.6 }, seed);
+      const changed: [number, number][] = [];
+      input.subarray(0, SIZE).forEach((v, i) => {
+        if (v !== target[i]) changed.push([Math.floor(i / W), i % W]);
+      });
+      // Every changed pixel is now 0, and the changed pixels lie in one rectangle no larger
+      // than 0.6 of each side (rounded): ⌈0.6·5⌉ = 3 rows, ⌈0.6·7⌉ = 5 columns.
+      for (const [y, x] of changed) expect(input[y * W + x]).toBe(0);
+      if (changed.length === 0) continue;
+      erasedSome++;
+      const rows = new Set(changed.map(([y]) => y));
+      const cols = new Set(changed.map(([, x]) => x));
+      expect(Math.max(...rows) - Math.min(...rows) + 1).toBeLessThanOrEqual(3);
+      expect(Math.max(...cols) - Math.min(...cols) + 1).toBeLessThanOrEqual(5);
+      expect(target.subarray(0, SIZE)).toEqual(images.pixels.subarray(SIZE));
+    }
+    expect(erasedSome).toBeGreaterThan(5);
+  });
+
   it('draws a second, independent view of the same images', () => {
     const augment = { maxShiftPx: 2, noiseStd: 0.1, maxScale: 0.15, flip: true };
     const { input, target, second } = batch(augment, 3, true);

@@ -35,6 +35,8 @@ export interface TrainOptions {
   contrast: number;
   /** Mirror views left–right at random. */
   flip: boolean;
+  /** Largest side of the rectangle erased from a view, as a fraction of the image side. */
+  erase: number;
   /** Weight of the two-view invariance term (0: reconstruction only). */
   invariance: number;
   /** Images per uniformity group of the invariance term. */
@@ -166,6 +168,12 @@ function buildProgram(): Command {
       'largest contrast change of a view, ×[1−j, 1+j] (0: none)',
       decimal('--contrast', 0, 0.9, '0.3'),
       a.maxContrast ?? 0,
+    )
+    .option(
+      '--erase <e>',
+      'largest side of a rectangle blanked out of a view, fraction of the image side (0: none)',
+      decimal('--erase', 0, 1, '0.5'),
+      a.maxErase ?? 0,
     )
     .option('--flip', 'mirror views left–right at random', a.flip ?? false)
     .option('--no-flip', 'never mirror views')

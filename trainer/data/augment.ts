@@ -4,7 +4,8 @@
  * A view of a clean image is the image mirrored left–right (at random, with `flip`), zoomed
  * about its centre by up to ±`maxScale` (bilinear, zero fill), shifted by up to `maxShiftPx`
  * pixels in each direction (zero fill: the black background), with its contrast scaled by up to
- * ±`maxContrast`, plus Gaussian pixel noise of standard deviation `noiseStd`, clipped to [0, 1].
+ * ±`maxContrast`, a random rectangle of up to `maxErase` of each side blanked, plus Gaussian
+ * pixel noise of standard deviation `noiseStd`, clipped to [0, 1].
  * Its target is the clean image, mirrored as the view is but neither zoomed nor shifted.
  * Reconstructing the centred garment from a displaced, noisy view, and (with the invariance
  * term of trainer/train-objective.ts) embedding two views of one image alike, asks the encoder
@@ -62,6 +63,12 @@ export interface AugmentConfig {
   flip?: boolean;
   /** Largest relative change of contrast: pixels are multiplied by [1 − j, 1 + j] (0 = none). */
   maxContrast?: number;
+  /**
+   * Largest side of the rectangle blanked out of each view (random erasing), as a fraction of
+   * the image side: height and width are drawn from [0, e] of the image's, the position
+   * uniformly (0 = none, at most 1). The target stays whole: a masked reconstruction.
+   */
+  maxErase?: number;
 }
 
 /** Image geometry: `pixels` is NHWC row-major, size `count * height * width * channels`. */
@@ -79,6 +86,11 @@ interface ViewDraw {
   scale: number;
   flip: boolean;
   gain: number;
+  /** The blanked rectangle: rows [ey, ey + eh), columns [ex, ex + ew); eh = 0: none. */
+  ey: number;
+  ex: number;
+  eh: number;
+  ew: number;
 }
 
 function drawView(augment: AugmentConfig, rng: Rng): ViewDraw {
@@ -90,7 +102,25 @@ function drawView(augment: AugmentConfig, rng: Rng): ViewDraw {
   const flip = augment.flip === true && rng() < 0.5;
   const j = augment.maxContrast ?? 0;
   const gain = j > 0 ? 1 - j + 2 * j * rng() : 1;
-  return { dy, dx, scale, flip, gain };
+  const e = augment.maxErase ?? 0;
+  const erase = { ey: 0, ex: 0, eh: 0, ew: 0 };
+  if (e > 0) {
+    // Fractions of the side here; fillView turns them into pixels of the image.
+    erase.eh = e * rng();
+    erase.ew = e * rng();
+    erase.ey = (1 - erase.eh) * rng();
+    erase.ex = (1 - erase.ew) * rng();
+  }
+  return { dy, dx, scale, flip, gain, ...erase };
+}
+
+/** Sets the view's erased rectangle of `out` to 0, the background (one image, NHWC). */
+function erase(out: Float32Array, view: ViewDraw, h: number, w: number, c: number): void {
+  const y0 = Math.round(view.ey * h);
+  const x0 = Math.round(view.ex * w);
+  const y1 = Math.min(h, y0 + Math.round(view.eh * h));
+  const x1 = Math.min(w, x0 + Math.round(view.ew * w));
+  for (let y = y0; y < y1; y++) out.fill(0, (y * w + x0) * c, (y * w + x1) * c);
 }
 
 /** Writes `src` mirrored left–right into `out` (one image, NHWC). */
@@ -159,6 +189,7 @@ function fillView(
   if (view.gain !== 1) {
     for (let i = 0; i < out.length; i++) out[i] = Math.min(1, out[i] * view.gain);
   }
+  if (view.eh > 0) erase(out, view, h, w, c);
   if (augment.noiseStd > 0) addNoise(out, augment.noiseStd, rng);
 }
 
