@@ -61,8 +61,11 @@ export interface FashionMnistEvalOptions {
 
 const CLASSES = FASHION_MNIST_CLASS_NAMES.length;
 
+/** The folder of the fp32 model, or why its row is skipped. */
+export type Fp32Location = { dir: string } | { skipped: string };
+
 /** Where the fp32 model is, or why its row is skipped; throws if `--fp32-model` lacks it. */
-export function locateFp32(o: FashionMnistEvalOptions, manifest: ModelManifest) {
+export function locateFp32(o: FashionMnistEvalOptions, manifest: ModelManifest): Fp32Location {
   const dir = o.fp32Model ?? o.model;
   const path = join(dir, manifest.files.fp32.path);
   if (existsSync(path)) return { dir };
@@ -82,51 +85,20 @@ export async function evalFashionMnist(o: FashionMnistEvalOptions): Promise<Eval
   const fp32 = locateFp32(o, manifest);
   const dir = locateFashionMnist(o.data);
   const backend = await initBackend('wasm');
-  const catalog = loadImages(dir, 'train', { limit: o.base });
-  const queries = loadImages(dir, 'test', { limit: o.queries });
-  const catalogLabels = loadLabels(dir, 'train', { limit: o.base });
-  const queryLabels = loadLabels(dir, 'test', { limit: o.queries });
+  const data: EvalData = {
+    catalog: loadImages(dir, 'train', { limit: o.base }),
+    queries: loadImages(dir, 'test', { limit: o.queries }),
+    catalogLabels: loadLabels(dir, 'train', { limit: o.base }),
+    queryLabels: loadLabels(dir, 'test', { limit: o.queries }),
+  };
+  const { queries, catalog, queryLabels, catalogLabels } = data;
   o.log(
     `eval: ${queries.count} queries, ${catalog.count} catalog images, backend ${backend.name}, ` +
       `model ${manifest.files.int8.sha256.slice(0, 12)}`,
   );
   const notes: string[] = [];
-  const rows: Row[] = [];
-  const exact = (spec: ExactSpec, v: VectorPair) => {
-    const { row, agreement } = exactRow(spec, v);
-    o.log(`eval: ${row.name}: ${row.msPerQuery.toFixed(3)} ms/query, agreement ${agreement}`);
-    if (agreement < 1) {
-      notes.push(
-        `${row.name}: the timed brute force and the batched product agreed on ` +
-          `${(100 * agreement).toFixed(1)}% of the top ${RECALL_K} (float rounding at ties).`,
-      );
-    }
-    rows.push(row);
-  };
-
-  const D = catalog.height * catalog.width * catalog.channels;
-  const pixels = { queries: queries.pixels, catalog: catalog.pixels, d: D };
-  exact({ name: 'raw pixels', representation: `${D} pixels`, metric: 'l2' }, pixels);
-  const pcaD = o.pcaD ?? manifest.d;
-  const pca = fitPca(catalog.pixels, D, pcaD);
-  const pcaPair = {
-    queries: projectPca(pca, queries.pixels),
-    catalog: projectPca(pca, catalog.pixels),
-    d: pcaD,
-  };
-  exact({ name: `PCA-${pcaD} of pixels`, representation: 'PCA', metric: 'l2' }, pcaPair);
-
-  if ('skipped' in fp32) {
-    o.log(`eval: ${fp32.skipped}`);
-    notes.push(fp32.skipped as string);
-  } else {
-    const v = await embedBoth(o, 'fp32', fp32.dir, queries, catalog);
-    exact({ name: 'fp32 embedding', representation: 'encoder.fp32.onnx', metric: 'cosine' }, v);
-  }
-  const int8 = await embedBoth(o, 'int8', o.model, queries, catalog);
-  exact({ name: 'int8 embedding', representation: 'encoder.int8.onnx', metric: 'cosine' }, int8);
+  const { rows, int8 } = await exactRows(o, manifest, fp32, data, notes);
   const exactInt8 = rows[rows.length - 1];
-
   const sweep = await indexRows(o, int8, exactInt8, rows, queryLabels, catalogLabels, notes);
   const figures = rows.map((r) => rowFigures(r, queryLabels, catalogLabels, CLASSES));
   for (const f of figures) o.log(`eval: ${JSON.stringify({ ...f, curve: undefined })}`);
@@ -146,6 +118,57 @@ export async function evalFashionMnist(o: FashionMnistEvalOptions): Promise<Eval
     notes,
     complete: queries.count === 10_000 && catalog.count === 60_000,
   };
+}
+
+/** Images and labels of the queries (test split) and the catalog (training split). */
+interface EvalData {
+  queries: ImageSet;
+  catalog: ImageSet;
+  queryLabels: Uint8Array;
+  catalogLabels: Uint8Array;
+}
+
+/** The exact rows, the int8 embedding's last; returns them with the int8 vectors. */
+async function exactRows(
+  o: FashionMnistEvalOptions,
+  manifest: ModelManifest,
+  fp32: Fp32Location,
+  { queries, catalog }: EvalData,
+  notes: string[],
+): Promise<{ rows: Row[]; int8: VectorPair }> {
+  const rows: Row[] = [];
+  const exact = (spec: ExactSpec, v: VectorPair) => {
+    const { row, agreement } = exactRow(spec, v);
+    o.log(`eval: ${row.name}: ${row.msPerQuery.toFixed(3)} ms/query, agreement ${agreement}`);
+    if (agreement < 1) {
+      notes.push(
+        `${row.name}: the timed brute force and the batched product agreed on ` +
+          `${(100 * agreement).toFixed(1)}% of the top ${RECALL_K} (float rounding at ties).`,
+      );
+    }
+    rows.push(row);
+  };
+  const D = catalog.height * catalog.width * catalog.channels;
+  const pixels = { queries: queries.pixels, catalog: catalog.pixels, d: D };
+  exact({ name: 'raw pixels', representation: `${D} pixels`, metric: 'l2' }, pixels);
+  const pcaD = o.pcaD ?? manifest.d;
+  const pca = fitPca(catalog.pixels, D, pcaD);
+  const pcaPair = {
+    queries: projectPca(pca, queries.pixels),
+    catalog: projectPca(pca, catalog.pixels),
+    d: pcaD,
+  };
+  exact({ name: `PCA-${pcaD} of pixels`, representation: 'PCA', metric: 'l2' }, pcaPair);
+  if ('skipped' in fp32) {
+    o.log(`eval: ${fp32.skipped}`);
+    notes.push(fp32.skipped);
+  } else {
+    const v = await embedBoth(o, 'fp32', fp32.dir, queries, catalog);
+    exact({ name: 'fp32 embedding', representation: 'encoder.fp32.onnx', metric: 'cosine' }, v);
+  }
+  const int8 = await embedBoth(o, 'int8', o.model, queries, catalog);
+  exact({ name: 'int8 embedding', representation: 'encoder.int8.onnx', metric: 'cosine' }, int8);
+  return { rows, int8 };
 }
 
 /** The served index's row, then (on a large enough catalog) the sweep with an exact point. */

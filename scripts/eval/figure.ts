@@ -74,80 +74,95 @@ function placeLabels(points: Point[], domains: ReturnType<typeof sweepDomains>) 
 
 /** The Vega-Lite spec of the two panels. */
 export function figureSpec(report: EvalReport): TopLevelSpec {
-  const curves = report.rows.flatMap((r) =>
-    r.curve.map((precision, i) => ({ row: r.name, k: i + 1, precision })),
-  );
-  const raw = report.sweep.map((p) => ({
-    label: p.served ? `${p.name.split(', ').at(-1)} (served)` : (p.name.split(', ').at(-1) ?? ''),
-    family: p.family,
-    ms: p.msPerQuery,
-    recall: p.recall.overlap10,
-  }));
-  const domains = sweepDomains(raw);
-  const points = placeLabels(raw, domains);
-  const title = `${report.queries} queries, ${report.catalogSize}-item catalog`;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     background: 'white',
     config: { font: FONT, legend: { orient: 'bottom', labelLimit: 400 } },
-    hconcat: [
-      {
-        title: `precision@k by row (${title})`,
-        width: PANEL_WIDTH_PX,
-        height: PANEL_HEIGHT_PX,
-        data: { values: curves },
-        mark: { type: 'line', strokeWidth: 2 },
-        encoding: {
-          x: { field: 'k', type: 'quantitative', scale: { domain: [1, 100] } },
-          y: {
-            field: 'precision',
-            type: 'quantitative',
-            title: 'precision@k',
-            scale: { zero: false },
-          },
-          color: { field: 'row', type: 'nominal', title: null, sort: null, legend: { columns: 1 } },
-        },
-      },
-      {
-        title: `index settings: recall@10 vs ms/query (k = 10)`,
-        width: PANEL_WIDTH_PX,
-        height: PANEL_HEIGHT_PX,
-        data: { values: points },
-        layer: [
-          {
-            mark: { type: 'line', point: { size: 60, filled: true } },
-            encoding: { order: { field: 'ms', type: 'quantitative' } },
-          },
-          ...LABEL_SLOTS.map(({ slot, dx, dy, align }) => ({
-            transform: [{ filter: { field: 'slot', equal: slot } }],
-            mark: { type: 'text' as const, align, dx, dy, fontSize: LABEL_FONT_PX },
-            encoding: { text: { field: 'label' }, color: { value: '#333' } },
-          })),
-        ],
-        encoding: {
-          x: {
-            field: 'ms',
-            type: 'quantitative',
-            title: 'ms/query, one thread (log scale)',
-            scale: { type: 'log', domain: domains.x, nice: false },
-          },
-          y: {
-            field: 'recall',
-            type: 'quantitative',
-            title: 'recall@10 vs exact search',
-            scale: { domain: domains.y, nice: false },
-          },
-          color: {
-            field: 'family',
-            type: 'nominal',
-            title: null,
-            sort: null,
-            legend: { columns: 1 },
-          },
-        },
-      },
-    ],
+    hconcat:
+      report.sweep.length > 0 ? [curvesPanel(report), sweepPanel(report)] : [curvesPanel(report)],
     resolve: { scale: { color: 'independent' } },
+  };
+}
+
+/** precision@k against k, one line per row. */
+function curvesPanel(report: EvalReport) {
+  const curves = report.rows.flatMap((r) =>
+    r.curve.map((precision, i) => ({ row: r.name, k: i + 1, precision })),
+  );
+  return {
+    title: `precision@k by row (${report.queries} queries, ${report.catalogSize}-item catalog)`,
+    width: PANEL_WIDTH_PX,
+    height: PANEL_HEIGHT_PX,
+    data: { values: curves },
+    mark: { type: 'line' as const, strokeWidth: 2 },
+    encoding: {
+      x: { field: 'k', type: 'quantitative' as const, scale: { domain: [1, 100] } },
+      y: {
+        field: 'precision',
+        type: 'quantitative' as const,
+        title: 'precision@k',
+        scale: { zero: false },
+      },
+      color: {
+        field: 'row',
+        type: 'nominal' as const,
+        title: null,
+        sort: null,
+        legend: { columns: 1 },
+      },
+    },
+  };
+}
+
+/** recall@10 against ms/query (log), one line per index family, each point labelled. */
+function sweepPanel(report: EvalReport) {
+  const raw = report.sweep.map((p) => {
+    const label = p.name.split(', ').at(-1) ?? p.name;
+    return {
+      label: p.served ? `${label} (served)` : label,
+      family: p.family,
+      ms: p.msPerQuery,
+      recall: p.recall.overlap10,
+    };
+  });
+  const domains = sweepDomains(raw);
+  return {
+    title: `index settings: recall@10 vs ms/query (k = 10)`,
+    width: PANEL_WIDTH_PX,
+    height: PANEL_HEIGHT_PX,
+    data: { values: placeLabels(raw, domains) },
+    layer: [
+      {
+        mark: { type: 'line' as const, point: { size: 60, filled: true } },
+        encoding: { order: { field: 'ms', type: 'quantitative' as const } },
+      },
+      ...LABEL_SLOTS.map(({ slot, dx, dy, align }) => ({
+        transform: [{ filter: { field: 'slot', equal: slot } }],
+        mark: { type: 'text' as const, align, dx, dy, fontSize: LABEL_FONT_PX },
+        encoding: { text: { field: 'label' }, color: { value: '#333' } },
+      })),
+    ],
+    encoding: {
+      x: {
+        field: 'ms',
+        type: 'quantitative' as const,
+        title: 'ms/query, one thread (log scale)',
+        scale: { type: 'log' as const, domain: domains.x, nice: false },
+      },
+      y: {
+        field: 'recall',
+        type: 'quantitative' as const,
+        title: 'recall@10 vs exact search',
+        scale: { domain: domains.y, nice: false },
+      },
+      color: {
+        field: 'family',
+        type: 'nominal' as const,
+        title: null,
+        sort: null,
+        legend: { columns: 1 },
+      },
+    },
   };
 }
 
