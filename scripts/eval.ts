@@ -95,6 +95,7 @@ async function writeOutputs(report: EvalReport, run: RunInfo, opts: EvalOptions,
 const argv = process.argv.slice(2);
 const opts = parseOptions(argv);
 const started = new Date();
+const git = gitState(REPO_ROOT);
 const report = await evalFashionMnist({
   ...opts,
   progress: process.stderr.isTTY === true,
@@ -102,7 +103,7 @@ const report = await evalFashionMnist({
 });
 const run: RunInfo = {
   command: argv.length > 0 ? `npm run eval -- ${argv.join(' ')}` : 'npm run eval',
-  ...gitState(REPO_ROOT),
+  ...git,
   date: started.toISOString(),
   durationSeconds: (Date.now() - started.getTime()) / 1000,
   machine: machine(),

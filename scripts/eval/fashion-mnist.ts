@@ -13,7 +13,12 @@ import { buildIndex, createWasmKernel } from '../../core/index/index.ts';
 import { loadModel, type ModelManifest, type ModelVariant } from '../../core/model/index.ts';
 import { initBackend } from '../../trainer/backend.ts';
 import { EMBED_BATCH, indexOptionsFor } from '../../trainer/catalog/build.ts';
-import { loadImages, locateFashionMnist, type ImageSet } from '../../trainer/data/fashion-mnist.ts';
+import {
+  FASHION_MNIST_COUNTS,
+  loadImages,
+  locateFashionMnist,
+  type ImageSet,
+} from '../../trainer/data/fashion-mnist.ts';
 import { FASHION_MNIST_CLASS_NAMES, loadLabels } from '../../trainer/data/labels.ts';
 import { readModelDir } from '../../trainer/export/model-dir.ts';
 import { initNodeRuntime } from '../../trainer/export/ort-node.ts';
@@ -116,7 +121,8 @@ export async function evalFashionMnist(o: FashionMnistEvalOptions): Promise<Eval
     perCategory: perCategory(rows, figures, queryLabels, catalogLabels),
     sweep,
     notes,
-    complete: queries.count === 10_000 && catalog.count === 60_000,
+    complete:
+      queries.count === FASHION_MNIST_COUNTS.test && catalog.count === FASHION_MNIST_COUNTS.train,
   };
 }
 
@@ -290,9 +296,12 @@ function perCategory(
 }
 
 function protocolText(queries: number, catalog: number): string[] {
+  const counts = FASHION_MNIST_COUNTS;
+  const part = (n: number, all: number) =>
+    n === all ? `the ${all}` : `the first ${n} of the ${all}`;
   return [
-    `Queries: the first ${queries} of the 10000 Fashion-MNIST test images; catalog: the first ` +
-      `${catalog} of the 60000 training images. An answer is relevant when it has the ` +
+    `Queries: ${part(queries, counts.test)} Fashion-MNIST test images; catalog: ` +
+      `${part(catalog, counts.train)} training images. An answer is relevant when it has the ` +
       `query's category; labels are read by this evaluation only, never by training.`,
   ];
 }

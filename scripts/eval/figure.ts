@@ -30,9 +30,12 @@ const LABEL_SLOTS = [
 const LABEL_FONT_PX = 10;
 /** Rough width of one character of the label font, px. */
 const CHAR_PX = 6;
+/** Spacing of the samples along a line that labels avoid, px. */
+const LINE_SAMPLE_PX = 4;
 
 interface Point {
   label: string;
+  served: boolean;
   family: string;
   ms: number;
   recall: number;
@@ -48,15 +51,37 @@ function sweepDomains(points: Point[]) {
   };
 }
 
-/** Picks a label slot per point: the first that overlaps the fewest points and earlier labels. */
+/** Boxes (px) of the points and of the lines joining each family's points by increasing ms. */
+function obstacles(points: Point[], px: (p: Point) => number, py: (p: Point) => number) {
+  const box = (x: number, y: number, r: number) => ({ l: x - r, r: x + r, t: y - r, b: y + r });
+  const boxes = points.map((p) => box(px(p), py(p), 5));
+  for (const family of new Set(points.map((p) => p.family))) {
+    const line = points.filter((p) => p.family === family).sort((a, b) => a.ms - b.ms);
+    for (let i = 1; i < line.length; i++) {
+      const [x0, y0, x1, y1] = [px(line[i - 1]), py(line[i - 1]), px(line[i]), py(line[i])];
+      const steps = Math.ceil(Math.hypot(x1 - x0, y1 - y0) / LINE_SAMPLE_PX);
+      for (let t = 1; t < steps; t++) {
+        boxes.push(box(x0 + ((x1 - x0) * t) / steps, y0 + ((y1 - y0) * t) / steps, 1));
+      }
+    }
+  }
+  return boxes;
+}
+
+/**
+ * Picks a label slot per point: the first that overlaps the fewest points, lines and earlier
+ * labels, and stays inside the panel.
+ */
 function placeLabels(points: Point[], domains: ReturnType<typeof sweepDomains>) {
   const [x0, x1] = domains.x.map(Math.log10);
   const [y0, y1] = domains.y;
   const px = (p: Point) => ((Math.log10(p.ms) - x0) / (x1 - x0)) * PANEL_WIDTH_PX;
   const py = (p: Point) => (1 - (p.recall - y0) / (y1 - y0)) * PANEL_HEIGHT_PX;
-  const boxes = points.map((p) => ({ l: px(p) - 4, r: px(p) + 4, t: py(p) - 4, b: py(p) + 4 }));
-  const overlaps = (a: (typeof boxes)[0]) =>
-    boxes.filter((b) => a.l < b.r && b.l < a.r && a.t < b.b && b.t < a.b).length;
+  const boxes = obstacles(points, px, py);
+  type Box = (typeof boxes)[0];
+  const outside = (a: Box) => (a.l < 0 || a.r > PANEL_WIDTH_PX ? 1 : 0);
+  const cost = (a: Box) =>
+    boxes.filter((b) => a.l < b.r && b.l < a.r && a.t < b.b && b.t < a.b).length + outside(a);
   return points.map((p) => {
     const width = p.label.length * CHAR_PX;
     const box = (s: (typeof LABEL_SLOTS)[number]) => {
@@ -64,9 +89,7 @@ function placeLabels(points: Point[], domains: ReturnType<typeof sweepDomains>) 
       const base = py(p) + s.dy;
       return { l: left, r: left + width, t: base - LABEL_FONT_PX, b: base + 2 };
     };
-    const slot = LABEL_SLOTS.reduce((best, s) =>
-      overlaps(box(s)) < overlaps(box(best)) ? s : best,
-    );
+    const slot = LABEL_SLOTS.reduce((best, s) => (cost(box(s)) < cost(box(best)) ? s : best));
     boxes.push(box(slot));
     return { ...p, slot: slot.slot };
   });
@@ -87,7 +110,7 @@ export function figureSpec(report: EvalReport): TopLevelSpec {
 /** precision@k against k, one line per row. */
 function curvesPanel(report: EvalReport) {
   const curves = report.rows.flatMap((r) =>
-    r.curve.map((precision, i) => ({ row: r.name, k: i + 1, precision })),
+    r.curve.map((precision, i) => ({ row: r.name, search: r.search, k: i + 1, precision })),
   );
   return {
     title: `precision@k by row (${report.queries} queries, ${report.catalogSize}-item catalog)`,
@@ -110,6 +133,7 @@ function curvesPanel(report: EvalReport) {
         sort: null,
         legend: { columns: 1 },
       },
+      strokeDash: { field: 'search', type: 'nominal' as const, title: null, sort: null },
     },
   };
 }
@@ -120,6 +144,7 @@ function sweepPanel(report: EvalReport) {
     const label = p.name.split(', ').at(-1) ?? p.name;
     return {
       label: p.served ? `${label} (served)` : label,
+      served: p.served,
       family: p.family,
       ms: p.msPerQuery,
       recall: p.recall.overlap10,
@@ -135,6 +160,11 @@ function sweepPanel(report: EvalReport) {
       {
         mark: { type: 'line' as const, point: { size: 60, filled: true } },
         encoding: { order: { field: 'ms', type: 'quantitative' as const } },
+      },
+      {
+        transform: [{ filter: { field: 'served', equal: true } }],
+        mark: { type: 'point' as const, size: 260, strokeWidth: 2 },
+        encoding: { color: { value: 'black' } },
       },
       ...LABEL_SLOTS.map(({ slot, dx, dy, align }) => ({
         transform: [{ filter: { field: 'slot', equal: slot } }],
