@@ -170,10 +170,16 @@ async function exactRows(
     notes.push(fp32.skipped);
   } else {
     const v = await embedBoth(o, 'fp32', fp32.dir, queries, catalog);
-    exact({ name: 'fp32 embedding', representation: 'encoder.fp32.onnx', metric: 'cosine' }, v);
+    exact(
+      { name: 'fp32 ONNX embedding', representation: 'encoder.fp32.onnx', metric: 'cosine' },
+      v,
+    );
   }
   const int8 = await embedBoth(o, 'int8', o.model, queries, catalog);
-  exact({ name: 'int8 embedding', representation: 'encoder.int8.onnx', metric: 'cosine' }, int8);
+  exact(
+    { name: 'int8 ONNX embedding', representation: 'encoder.int8.onnx', metric: 'cosine' },
+    int8,
+  );
   return { rows, int8 };
 }
 
@@ -193,7 +199,7 @@ async function indexRows(
   const options = indexOptionsFor(count);
   o.log(`eval: building the served index ${JSON.stringify(options)}`);
   const served = buildIndex(int8.catalog, ids, { ...options, kernel });
-  const name = `int8 embedding, ${describeIndex(served.header)}`;
+  const name = `int8 ONNX embedding, ${describeIndex(served.header)}`;
   const spec = { name, representation: 'encoder.int8.onnx', metric: 'cosine' as const };
   rows.push(
     indexRow({ ...spec, search: 'served index' }, served, int8.queries, exactInt8.neighbours),

@@ -4,6 +4,7 @@
  * time per query; and a row's label figures.
  */
 import type { SearchOptions, SimilarityIndex } from '../../core/index/index.ts';
+import { DEFAULT_RERANK_PER_RESULT } from '../../core/pq/search.ts';
 import { bestMs, measureRecall } from '../bench/index/measure.ts';
 import { bruteForceSearch, exactKnn, firstK, prepareBase, type Metric } from './knn.ts';
 import {
@@ -142,7 +143,8 @@ export function indexRow(
     neighbours,
     msPerQuery: timeSearch(index, queries, LIST_LENGTH),
     timing:
-      `index.search(query, ${LIST_LENGTH}) with the service's defaults, wasm scan kernel, ` +
+      `index.search(query, ${LIST_LENGTH}) with the service's defaults (re-rank ` +
+      `${DEFAULT_RERANK_PER_RESULT}·k candidates), wasm scan kernel, ` +
       `one thread; best of ${INDEX_ROUNDS} batches of ${INDEX_REPS} queries`,
     recall: recallVsExact(neighbours, LIST_LENGTH, exact),
   };

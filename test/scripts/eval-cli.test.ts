@@ -73,9 +73,9 @@ describe('npm run eval', () => {
     expect(names).toEqual([
       'raw pixels',
       'PCA-16 of pixels',
-      'fp32 embedding',
-      'int8 embedding',
-      'int8 embedding, PQ8 + float16 re-rank',
+      'fp32 ONNX embedding',
+      'int8 ONNX embedding',
+      'int8 ONNX embedding, PQ8 + float16 re-rank',
     ]);
     for (const row of record.rows) {
       expect(row.curve).toHaveLength(100);
