@@ -12,6 +12,7 @@ import {
   type SimilarityIndex,
   type IndexHeader,
 } from '../../core/index/index.ts';
+import { DEFAULT_RERANK_PER_RESULT } from '../../core/pq/search.ts';
 import { precisionAtK, relevance } from './metrics.ts';
 import { recallVsExact, searchAll, timeSearch } from './rows.ts';
 import { RECALL_K, type SweepPoint } from './types.ts';
@@ -40,7 +41,7 @@ const SETTINGS: SweepSetting[] = [
     searches: [
       { label: 're-rank 20', options: { rerank: 20 } },
       { label: 're-rank 50', options: { rerank: 50 } },
-      { label: 're-rank 100', options: {} },
+      { label: `re-rank ${DEFAULT_RERANK_PER_RESULT * RECALL_K}`, options: {} },
     ],
   },
   {
