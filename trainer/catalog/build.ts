@@ -33,6 +33,15 @@ export const INDEX_OPTIONS: Readonly<BuildOptions> = {
 /** Below this many items a catalog gets a smaller index (PQ needs ≥ ksub training vectors). */
 const SMALL_CATALOG = 4096;
 
+/**
+ * The index settings of a catalog of `count` items: {@link INDEX_OPTIONS}, or, under 4,096
+ * items, M = 8 (nbits 4 under 256 items) with a float16 re-rank store.
+ */
+export function indexOptionsFor(count: number): BuildOptions {
+  if (count >= SMALL_CATALOG) return { ...INDEX_OPTIONS };
+  return { ...INDEX_OPTIONS, M: 8, nbits: count >= 256 ? 8 : 4, refine: 'float16' };
+}
+
 /** What a build reports as it goes. */
 export type BuildProgress = (
   stage: 'embed' | 'index' | 'write',
@@ -85,10 +94,8 @@ export async function buildCatalogVersion(o: CatalogBuildOptions): Promise<Catal
   const count = source.ids.length;
   const { vectors, display } = await embedAll(source, model, onProgress);
   onProgress?.('index', 0, 1);
-  const small = count < SMALL_CATALOG;
   const index = buildIndex(vectors, source.ids, {
-    ...INDEX_OPTIONS,
-    ...(small ? { M: 8, nbits: count >= 256 ? 8 : 4, refine: 'float16' } : {}),
+    ...indexOptionsFor(count),
     modelSha256: model.sha256,
     metadata: source.metadata,
   });
