@@ -18,6 +18,7 @@ import { loadImages, locateFashionMnist } from '../trainer/data/fashion-mnist.ts
 import { loadLabels } from '../trainer/data/labels.ts';
 import { l2Normalize } from '../trainer/model.ts';
 import { evaluateReconstruction } from '../trainer/train.ts';
+import { foldIntoEncoder } from '../trainer/whiten.ts';
 import { writeSection } from './bench/_report.ts';
 
 /** Neighbours per query for precision@k. */
@@ -58,8 +59,9 @@ function readTrainingManifest(modelDir: string): string {
   const last = m.history.at(-1);
   const held = Math.round(m.data.count * m.config.validationFraction);
   const command =
+    m.command ??
     `npm run train -- --epochs ${m.config.epochs} --batch ${m.config.batchSize} ` +
-    `--dim ${m.config.model.d} --seed ${m.seed} --out ${modelDir}`;
+      `--dim ${m.config.model.d} --seed ${m.seed} --out ${modelDir}`;
   return (
     `Trained by \`${command}\` (from ${path}): ${m.epochsCompleted} epochs of ` +
     `${m.data.count} images (${held} held out), ` +
@@ -84,14 +86,20 @@ const labels = loadLabels(dataDir, 'test');
 const encoder = await loadEncoder(opts.model);
 const decoder = await loadLayersModelFromDir(join(opts.model, 'decoder'));
 const [, height, width, channels] = encoder.inputs[0].shape as number[];
-const config = { height, width, channels, d: 0, filters: [], decoderHidden: 0 };
-const mse = evaluateReconstruction({ config, encoder, decoder }, images);
 
 const pixels = tf.tensor2d(images.pixels, [images.count, height * width * channels]);
 const embeddings = tf.tidy(() => {
   const x = pixels.reshape([images.count, height, width, channels]);
   return encoder.predict(x, { batchSize: 500 }) as tf.Tensor2D;
 });
+// The decoder was trained on the raw embedding: undo a whitening folded into the encoder.
+const whiteningPath = join(opts.model, 'whitening.json');
+if (existsSync(whiteningPath)) {
+  const whitening = JSON.parse(readFileSync(whiteningPath, 'utf8')) as { inverse: number[] };
+  foldIntoEncoder(encoder, Float32Array.from(whitening.inverse));
+}
+const config = { height, width, channels, d: 0, filters: [], decoderHidden: 0 };
+const mse = evaluateReconstruction({ config, encoder, decoder }, images);
 const pEmbed = precisionAtK(embeddings, labels);
 const pRaw = precisionAtK(pixels, labels);
 const d = embeddings.shape[1];

@@ -16,6 +16,7 @@ import { saveLayersModel, writeAtomically } from './checkpoint.ts';
 import { loadImages, locateFashionMnist } from './data/fashion-mnist.ts';
 import { encoderMacs } from './model.ts';
 import { type ContrastiveKind } from './train-objective.ts';
+import { embedImages, fitWhitening, foldIntoEncoder, whiteningRecord } from './whiten.ts';
 import {
   DEFAULT_TRAIN_CONFIG,
   type EpochStats,
@@ -56,6 +57,10 @@ export interface RunOptions {
   temperature?: number;
   projector?: number;
   filters?: number[];
+  /** Exponent α of the whitening fitted after training (0: none). */
+  whiten?: number;
+  /** The command line that started the run, recorded in the manifest. */
+  command?: string;
 }
 
 /** Where a run reports: one line per event, and progress within an epoch. */
@@ -91,6 +96,7 @@ export function trainConfigOf(options: RunOptions): TrainConfig {
       contrastive: options.contrastive ?? objective.contrastive,
       temperature: options.temperature ?? objective.temperature,
     },
+    whiten: options.whiten ?? DEFAULT_TRAIN_CONFIG.whiten,
     model: {
       ...model,
       d: options.dim,
@@ -160,19 +166,41 @@ export async function runTraining(
       await saveTrainerCheckpoint(checkpointDir, s, identity);
       await saveLayersModel(s.model.encoder, join(out, 'encoder'));
       await saveLayersModel(s.model.decoder, join(out, 'decoder'));
-      writeManifest(out, config, backend, data, s);
+      writeManifest(out, options.command, config, backend, data, s);
     },
   };
-  return train(images, config, state, hooks);
+  const final = await train(images, config, state, hooks);
+  if ((config.whiten ?? 0) > 0 && final.epoch >= config.epochs) {
+    // The last checkpoint keeps the raw encoder; the saved encoder/ is the whitened one.
+    const whitening = fitWhitening(
+      embedImages(final.model.encoder, images),
+      config.model.d,
+      config.whiten!,
+    );
+    foldIntoEncoder(final.model.encoder, whitening.transform);
+    await saveLayersModel(final.model.encoder, join(out, 'encoder'));
+    const record = whiteningRecord(whitening, images.count);
+    writeAtomically(join(out, 'whitening.json'), `${JSON.stringify(record)}\n`);
+    writeManifest(out, options.command, config, backend, data, final, images.count);
+    const l = whitening.eigenvalues;
+    report.line(
+      `whitening: alpha=${config.whiten} fitted on ${images.count} images ` +
+        `(eigenvalues ${l[0].toPrecision(3)} … ${l[l.length - 1].toPrecision(3)}), ` +
+        'folded into encoder/',
+    );
+  }
+  return final;
 }
 
 /** Writes `DIR/manifest.json` for the state after an epoch. */
 function writeManifest(
   out: string,
+  command: string | undefined,
   config: TrainConfig,
   backend: BackendInfo,
   data: { file: string; sha256: string; count: number },
   state: TrainerState,
+  whitenedOn?: number,
 ): void {
   const last = state.history.at(-1);
   const manifest = {
@@ -180,6 +208,7 @@ function writeManifest(
     updatedAt: new Date().toISOString(),
     complete: state.epoch >= config.epochs,
     seed: config.seed,
+    command,
     config,
     backend: { ...backend, tfjs: tf.version_core },
     data: { ...data, layout: 'NHWC float32 in [0, 1], pixel = byte / 255', labelsUsed: false },
@@ -190,6 +219,10 @@ function writeManifest(
       output: [null, config.model.d],
       normalised: false,
       macsPerImage: encoderMacs(config.model),
+      whitening:
+        whitenedOn === undefined
+          ? undefined
+          : { alpha: config.whiten, images: whitenedOn, file: 'whitening.json' },
     },
     decoder: { path: 'decoder/model.json', input: 'L2-normalised embedding [N, d]' },
     epochsCompleted: state.epoch,

@@ -67,6 +67,11 @@ export interface TrainConfig {
   /** Loss terms (trainer/train-objective.ts). */
   objective: ObjectiveConfig;
   model: ModelConfig;
+  /**
+   * Exponent α of the partial whitening fitted after the last epoch and folded into the
+   * encoder (trainer/whiten.ts); 0 or absent: none.
+   */
+  whiten?: number;
 }
 
 /**

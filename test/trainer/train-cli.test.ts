@@ -78,4 +78,29 @@ describe('a training run as npm run train performs it', () => {
       'Dense',
     ]);
   });
+
+  it('folds a whitening fitted on the training images into the saved encoder', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'run-')), 'model');
+    const lines: string[] = [];
+    const options = { epochs: 1, batch: 32, dim: 8, seed: 4, lr: 2e-3, out, limit: 160 };
+    await runTraining({ ...options, resume: false, whiten: 0.5 }, backend, {
+      line: (l) => lines.push(l),
+    });
+    expect(lines.some((l) => l.startsWith('whitening: alpha=0.5 fitted on 160 images'))).toBe(true);
+    const record = JSON.parse(readFileSync(join(out, 'whitening.json'), 'utf8'));
+    expect(record).toMatchObject({ alpha: 0.5, d: 8, images: 160 });
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+    expect(manifest.encoder.whitening).toEqual({ alpha: 0.5, images: 160, file: 'whitening.json' });
+
+    // The same run without whitening gives the raw encoder f; the saved one must be f·T, and
+    // the recorded inverse must take it back to f.
+    const rawOut = join(mkdtempSync(join(tmpdir(), 'run-')), 'model');
+    await runTraining({ ...options, out: rawOut, resume: false }, backend, { line: () => {} });
+    const x = tf.randomUniform([4, 28, 28, 1], 0, 1, 'float32', 9);
+    const white = (await loadEncoder(out)).predict(x) as tf.Tensor2D;
+    const raw = (await loadEncoder(rawOut)).predict(x) as tf.Tensor2D;
+    const back = white.matMul(tf.tensor2d(record.inverse, [8, 8]));
+    expect(back.sub(raw).abs().max().dataSync()[0]).toBeLessThan(1e-4);
+    expect(white.sub(raw).abs().max().dataSync()[0]).toBeGreaterThan(1e-3);
+  });
 });

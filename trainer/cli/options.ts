@@ -49,6 +49,8 @@ export interface TrainOptions {
   projector: number;
   /** Output channels of the encoder's stride-2 convolutions, in order. */
   filters: number[];
+  /** Exponent α of the whitening fitted after training (0: none). */
+  whiten: number;
   backend: BackendChoice;
   verbose: boolean;
 }
@@ -205,6 +207,12 @@ function buildProgram(): Command {
       'hidden width of the projection head of the invariance term (0: none)',
       integer('--projector', 0, 4096),
       d.model.projectorHidden ?? 0,
+    )
+    .option(
+      '--whiten <alpha>',
+      'partial whitening of the embedding fitted after training, exponent α (0: none, 1: full)',
+      decimal('--whiten', 0, 1, '0.5'),
+      d.whiten ?? 0,
     )
     .option('--filters <list>', 'channels of the encoder convolutions', filterList, d.model.filters)
     .addOption(

@@ -38,7 +38,8 @@ try {
   const backend = await initBackend(options.backend);
   console.log(`backend: ${backend.name} (${backend.package})`);
   if (options.verbose) console.log(`config: ${JSON.stringify(trainConfigOf(options))}`);
-  await runTraining(options, backend, {
+  const command = ['npm run train --', ...process.argv.slice(2)].join(' ');
+  await runTraining({ ...options, command }, backend, {
     line: (text) => console.log(text),
     epochStart: (epoch, steps) => bar.start(steps, 0, { epoch, loss: '-' }),
     batch: (done, _total, loss) => bar.update(done, { loss: loss.toFixed(5) }),
