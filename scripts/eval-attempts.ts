@@ -9,13 +9,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../trainer/backend.ts';
 import { loadEncoder } from '../trainer/checkpoint.ts';
-import { loadImages, locateFashionMnist, type ImageSet } from '../trainer/data/fashion-mnist.ts';
+import { loadImages, locateFashionMnist } from '../trainer/data/fashion-mnist.ts';
 import { loadLabels } from '../trainer/data/labels.ts';
 import type { TrainConfig } from '../trainer/train.ts';
+import { embedImages, fitWhitening } from '../trainer/whiten.ts';
 import { writeSection } from './bench/_report.ts';
 import { exactKnn } from './eval/knn.ts';
 import {
@@ -28,35 +29,29 @@ import {
 
 /** Answers judged per query (mAP@100). */
 const K = 100;
-/** Images per forward pass. */
-const EMBED_BATCH = 1000;
 
 const program = new Command('eval:attempts')
   .description('Neighbour quality of trained models (TF.js directories), side by side')
   .argument('<dirs...>', 'training output directories (manifest.json, encoder/)')
   .option('--data <dir>', 'Fashion-MNIST directory (default: the usual places)')
+  .option(
+    '--whiten <alphas>',
+    'also score each model with a whitening of these exponents fitted on the catalog, as ' +
+      '`npm run train -- --whiten` does (comma-separated, e.g. 0.5)',
+    (v: string) =>
+      v.split(',').map((a) => {
+        const n = Number(a);
+        if (a.trim() === '' || !(n > 0 && n <= 1)) {
+          throw new InvalidArgumentError(`--whiten ${v}: each exponent must be in (0, 1]`);
+        }
+        return n;
+      }),
+    [] as number[],
+  )
   .option('--no-write', 'print the table without writing BENCHMARKS.md')
   .parse();
-const opts = program.opts<{ data?: string; write: boolean }>();
+const opts = program.opts<{ data?: string; write: boolean; whiten: number[] }>();
 const dirs = program.args;
-
-/** fp32 embeddings of every image of `set`: Float32Array, size count·d, row-major. */
-function embed(encoder: tf.LayersModel, set: ImageSet): Float32Array {
-  const { height: h, width: w, channels: c } = set;
-  const size = h * w * c;
-  const d = (encoder.outputs[0].shape as number[])[1];
-  const out = new Float32Array(set.count * d);
-  for (let at = 0; at < set.count; at += EMBED_BATCH) {
-    const n = Math.min(EMBED_BATCH, set.count - at);
-    const y = tf.tidy(() => {
-      const x = tf.tensor4d(set.pixels.subarray(at * size, (at + n) * size), [n, h, w, c]);
-      return encoder.predict(x) as tf.Tensor;
-    });
-    out.set(y.dataSync() as Float32Array, at * d);
-    y.dispose();
-  }
-  return out;
-}
 
 interface TrainingManifest {
   config: TrainConfig;
@@ -93,18 +88,26 @@ const catalogLabels = loadLabels(dataDir, 'train');
 const queryLabels = loadLabels(dataDir, 'test');
 const counts = labelCounts(catalogLabels, 10);
 
-const lines: string[] = [];
-for (const dir of dirs) {
-  const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as TrainingManifest;
-  const encoder = await loadEncoder(dir);
-  const d = (encoder.outputs[0].shape as number[])[1];
-  const found = exactKnn(embed(encoder, queries), embed(encoder, catalog), d, K, 'cosine');
-  encoder.dispose();
+/** x·T for rows of x (size n·d) and T (size d·d), row-major. */
+function transform(x: Float32Array, t: Float32Array, d: number): Float32Array {
+  return tf.tidy(() => {
+    const n = x.length / d;
+    return tf
+      .tensor2d(x, [n, d])
+      .matMul(tf.tensor2d(t, [d, d]))
+      .dataSync() as Float32Array;
+  });
+}
+
+/** One table row: the run's settings and the label metrics of its neighbours. */
+function scoreRow(name: string, m: TrainingManifest, q: Float32Array, c: Float32Array): string {
+  const d = q.length / queries.count;
+  const found = exactKnn(q, c, d, K, 'cosine');
   const rel = relevance(found, K, queryLabels, catalogLabels);
   const last = m.history.at(-1)!;
   const speed = Math.min(...m.history.map((h) => h.imagesPerSecond));
   const cells = [
-    dir.split('/').filter(Boolean).at(-1),
+    name,
     settings(m),
     `${m.data.count} × ${m.history.length}`,
     `${(last.elapsedSeconds / 60).toFixed(1)} (≥ ${speed.toFixed(0)}/s)`,
@@ -113,9 +116,26 @@ for (const dir of dirs) {
     meanAveragePrecision(rel, K, queryLabels, counts).toFixed(4),
     knnAccuracy(found, K, queryLabels, catalogLabels, 5).toFixed(4),
   ];
-  const line = `| ${cells.join(' | ')} |`;
-  console.log(line);
-  lines.push(line);
+  return `| ${cells.join(' | ')} |`;
+}
+
+const lines: string[] = [];
+for (const dir of dirs) {
+  const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as TrainingManifest;
+  const encoder = await loadEncoder(dir);
+  const q = embedImages(encoder, queries);
+  const c = embedImages(encoder, catalog);
+  encoder.dispose();
+  const name = dir.split('/').filter(Boolean).at(-1)!;
+  const whitened = m.config.whiten ? ` (whitened α=${m.config.whiten} in training)` : '';
+  const rows = [scoreRow(name + whitened, m, q, c)];
+  for (const alpha of m.config.whiten ? [] : opts.whiten) {
+    const t = fitWhitening(c, q.length / queries.count, alpha).transform;
+    const d = q.length / queries.count;
+    rows.push(scoreRow(`${name} + whiten α=${alpha}`, m, transform(q, t, d), transform(c, t, d)));
+  }
+  for (const line of rows) console.log(line);
+  lines.push(...rows);
 }
 
 const table = [
@@ -128,11 +148,14 @@ const text = [
   'fp32 embeddings of each trained encoder (before export), exact cosine search; queries: the ' +
     `${queries.count} test images, catalog: the ${catalog.count} training images (the ` +
     'protocol of `npm run eval`). val loss: reconstruction error (MSE per pixel) of clean ' +
-    "held-out images. min: the run's wall time, on 2 cores shared with other jobs.",
+    "held-out images. min: the run's wall time, on 2 cores shared with other jobs. " +
+    '"+ whiten α": the same encoder with a whitening fitted on the catalog embeddings, as ' +
+    '`npm run train -- --whiten α` fits it on the training images after the last epoch.',
   '',
   table,
 ].join('\n');
 if (opts.write) {
-  const command = `npm run eval:attempts -- ${dirs.join(' ')}`;
+  const whiten = opts.whiten.length > 0 ? `--whiten ${opts.whiten.join(',')} ` : '';
+  const command = `npm run eval:attempts -- ${whiten}${dirs.join(' ')}`;
   writeSection('attempts', 'Attempts at neighbour quality (issue 7)', command, text);
 }
