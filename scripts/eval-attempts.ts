@@ -77,7 +77,9 @@ function settings(m: TrainingManifest): string {
     a.flip ? 'flip' : '',
   ].filter(Boolean);
   const head = model.projectorHidden ? `, projector ${model.projectorHidden}` : '';
-  return `${term}${head}; ${views.join(', ')}; filters ${model.filters.join(',')}`;
+  const c = m.config;
+  const steps = `batch ${c.batchSize}, lr ${c.learningRate} ×${c.learningRateDecay}/epoch`;
+  return `${term}${head}; ${views.join(', ')}; filters ${model.filters.join(',')}; ${steps}`;
 }
 
 await initBackend('wasm');

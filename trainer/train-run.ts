@@ -38,6 +38,8 @@ export interface RunOptions {
   dim: number;
   seed: number;
   lr: number;
+  /** Factor on the step size after each epoch; the default of train.ts when absent. */
+  lrDecay?: number;
   out: string;
   data?: string;
   limit?: number;
@@ -80,6 +82,7 @@ export function trainConfigOf(options: RunOptions): TrainConfig {
     batchSize: options.batch,
     seed: options.seed,
     learningRate: options.lr,
+    learningRateDecay: options.lrDecay ?? DEFAULT_TRAIN_CONFIG.learningRateDecay,
     workers: options.workers ?? 1,
     augment: {
       maxShiftPx: options.shift ?? augment.maxShiftPx,

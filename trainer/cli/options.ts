@@ -16,6 +16,8 @@ export interface TrainOptions {
   seed: number;
   /** Adam step size. */
   lr: number;
+  /** Factor on the step size after each epoch. */
+  lrDecay: number;
   /** Output directory (docs/design.md, "Model directories"). */
   out: string;
   /** Fashion-MNIST directory; undefined: the default places. */
@@ -134,9 +136,15 @@ function buildProgram(): Command {
     )
     .option(
       '--lr <rate>',
-      'Adam step size of epoch 1 (×0.8 each epoch after)',
+      'Adam step size of epoch 1 (× --lr-decay each epoch after)',
       learningRate,
       d.learningRate,
+    )
+    .option(
+      '--lr-decay <f>',
+      'factor on the step size after each epoch (1: constant)',
+      decimal('--lr-decay', 0.01, 1, '0.97'),
+      d.learningRateDecay,
     )
     .option('--out <dir>', 'output directory (default: artifacts/models/fmnist-d<dim>)')
     .option(
