@@ -12,7 +12,11 @@
  *     "bytes": 123456,
  *     "shards": [{ "path": "index/000.bin", "bytes": 123456, "sha256": "…64 hex…" }]
  *   },
- *   "source": { "items": 2918, "skipped": [{ "path": "a.jpg", "row": 7, "reason": "…" }] }
+ *   "source": {
+ *     "items": 2918,
+ *     "skipped": 1,
+ *     "skippedImages": [{ "path": "a.jpg", "row": 7, "reason": "…" }]
+ *   }
  * }
  * ```
  *
@@ -56,7 +60,10 @@ export const CatalogManifestSchema = z.object({
   source: z
     .object({
       items: z.number().int().nonnegative(),
-      skipped: z.array(z.object({ path: z.string(), row: z.number().int(), reason: z.string() })),
+      skipped: z.number().int().nonnegative(),
+      skippedImages: z.array(
+        z.object({ path: z.string(), row: z.number().int(), reason: z.string() }),
+      ),
     })
     .optional(),
 });

@@ -94,10 +94,11 @@ describe('a named catalog', () => {
 
   it('records the image its build skipped as unreadable', async () => {
     const manifest = await fixtureJson<{
-      source: { items: number; skipped: Array<{ path: string; row: number }> };
+      source: { items: number; skipped: number; skippedImages: Array<{ path: string }> };
     }>('catalogs/clothing/c1/catalog.json');
     expect(manifest.source.items).toBe(CLOTHING_ITEMS + 1);
-    expect(manifest.source.skipped.map((s) => s.path)).toEqual(['train/truncated.jpg']);
+    expect(manifest.source.skipped).toBe(1);
+    expect(manifest.source.skippedImages.map((s) => s.path)).toEqual(['train/truncated.jpg']);
   });
 
   it('answers 404 unknown_catalog for a name not configured, 400 for a malformed one', async () => {

@@ -119,7 +119,7 @@ export async function buildCatalogVersion(o: CatalogBuildOptions): Promise<Catal
     modelManifest: model.json,
     modelBytes: model.bytes,
     indexBytes,
-    source: { items: source.ids.length, skipped },
+    source: { items: source.ids.length, skipped: skipped.length, skippedImages: skipped },
   });
   for (const [path, bytes] of imagePackFiles(base, source.display, ordered)) files.set(path, bytes);
   let written = 0;
