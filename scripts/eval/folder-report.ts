@@ -19,6 +19,7 @@ interface TrainingManifest {
     epochs: number;
     batchSize: number;
     learningRate: number;
+    learningRateDecay?: number;
     workers?: number;
     augment: Record<string, unknown>;
     objective: { invarianceWeight: number; contrastive?: string; groupSize: number };
@@ -70,13 +71,16 @@ export function trainingText(m: TrainingManifest, dir: string): string {
       `${m.epochsCompleted} of ${c.epochs} epochs over ${m.data.count} images ` +
       `(${m.data.skipped ?? 0} unreadable, skipped) at ${c.model.height}×${c.model.width}×` +
       `${c.model.channels}; encoder filters ${c.model.filters.join(',')}, d = ${c.model.d}, ` +
-      `decoder hidden ${c.model.decoderHidden}; batch ${c.batchSize}, Adam ${c.learningRate}; ` +
+      `decoder hidden ${c.model.decoderHidden}; batch ${c.batchSize}, Adam ${c.learningRate} ` +
+      `× ${c.learningRateDecay ?? 0.8} per epoch; ` +
       `objective: ${objective}; views: ${augment}.`,
     '',
     row(['training throughput (this machine, 2 shared cores)', 'value']),
     row(['---', '---:']),
     row([
-      `images/s per epoch, ${c.workers ?? 1} thread(s): median (min–max)`,
+      `images/s per epoch, ${c.workers ?? 1} thread(s)` +
+        (o.invarianceWeight > 0 ? ' (two views of each image)' : '') +
+        ': median (min–max)',
       `**${median(speeds).toFixed(0)}** (${Math.min(...speeds).toFixed(0)}–` +
         `${Math.max(...speeds).toFixed(0)})`,
     ]),
