@@ -2,6 +2,9 @@
  * The Hono app: routes, validation hooks, CORS, Server-Timing, the index version header and the
  * one error handler. Everything that does I/O or holds state is passed in ({@link EdgeDeps}), so
  * tests and other runtimes supply their own.
+ *
+ * The default catalog answers at `/v1/…`; each named catalog (`CATALOGS`) answers the same
+ * routes, with the same handlers, at `/v1/catalogs/{name}/…` (routes/catalog-routes.ts).
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
@@ -16,6 +19,7 @@ import { registerItemImageRoute } from './demo/image-route.ts';
 import { ApiError, errorBody, handleError } from './errors.ts';
 import { registerItemRoutes } from './routes/items.ts';
 import { registerMetaRoutes } from './routes/meta.ts';
+import { registerCatalogListRoute } from './routes/catalog-routes.ts';
 import { registerSearchRoutes } from './routes/search.ts';
 import { ServerTiming } from './timing.ts';
 
@@ -25,7 +29,10 @@ export const INDEX_VERSION_HEADER = 'X-Index-Version';
 /** What the app needs from its runtime. */
 export interface EdgeDeps {
   config: EdgeConfig;
+  /** The default catalog, served at `/v1/…`. */
   store: CatalogStore;
+  /** Named catalogs, served at `/v1/catalogs/{name}/…`, by name. */
+  catalogs?: ReadonlyMap<string, CatalogStore>;
   /** Where the catalog's files are read (the store's source), for routes that read more. */
   source: ArtifactSource;
   /** The image decoder, instantiated on first use. */
@@ -34,9 +41,16 @@ export interface EdgeDeps {
   cache(): Promise<Cache | undefined>;
 }
 
+/** The catalog a request addresses: its store and the base path of its routes. */
+export interface ServedCatalog {
+  store: CatalogStore;
+  /** `/v1` for the default catalog, `/v1/catalogs/{name}` for a named one. */
+  apiBase: string;
+}
+
 /** Hono environment of the app: per-request variables. */
 export interface AppEnv {
-  Variables: { timing: ServerTiming; deps: EdgeDeps };
+  Variables: { timing: ServerTiming; deps: EdgeDeps; served?: ServedCatalog };
 }
 
 /** Context of a route handler. */
@@ -72,6 +86,7 @@ export function createApp(deps: EdgeDeps): OpenAPIHono<AppEnv> {
     }),
   );
   registerMetaRoutes(app);
+  registerCatalogListRoute(app);
   registerItemRoutes(app);
   registerItemImageRoute(app);
   registerSearchRoutes(app);
@@ -79,11 +94,39 @@ export function createApp(deps: EdgeDeps): OpenAPIHono<AppEnv> {
 }
 
 /**
- * The serving catalog, and the index version header on the response.
- * @throws ApiError `service_unavailable` (503) while no catalog version could be loaded
+ * The catalog the request addresses: the default one, or the one named by the route's
+ * `{catalog}` parameter.
+ * @throws ApiError `unknown_catalog` (404) for a name that is not configured
+ */
+export function servedCatalog(c: AppContext): ServedCatalog {
+  const known = c.get('served');
+  if (known) return known;
+  const { store, catalogs } = c.get('deps');
+  const name = (c.req.param() as Record<string, string | undefined>).catalog;
+  let served: ServedCatalog;
+  if (name === undefined) served = { store, apiBase: '/v1' };
+  else {
+    const named = catalogs?.get(name);
+    if (!named) {
+      throw new ApiError(
+        'unknown_catalog',
+        `no catalog is named '${name.slice(0, 40)}'; GET /v1/catalogs lists them`,
+      );
+    }
+    served = { store: named, apiBase: `/v1/catalogs/${name}` };
+  }
+  c.set('served', served);
+  return served;
+}
+
+/**
+ * The serving version of the catalog the request addresses, and the index version header on
+ * the response.
+ * @throws ApiError `unknown_catalog` (404), or `service_unavailable` (503) while no catalog
+ *   version could be loaded
  */
 export async function catalogOf(c: AppContext): Promise<LoadedCatalog> {
-  const { store } = c.get('deps');
+  const { store } = servedCatalog(c);
   let catalog: LoadedCatalog;
   try {
     const waitUntil = executionWaitUntil(c);

@@ -21,6 +21,16 @@ export const DEFAULT_K = 10;
 /** Largest `k` accepted. */
 export const MAX_K = 100;
 
+/** A catalog name in routes (`/v1/catalogs/{name}/…`): lowercase letters, digits and `-`. */
+export const CATALOG_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,31}$/;
+
+/** A catalog served beside the default one, at `/v1/catalogs/{name}/…`. */
+export interface NamedCatalogConfig {
+  name: string;
+  /** Path prefix of its files, like CATALOG_PREFIX (default `catalogs/<name>`). */
+  prefix: string;
+}
+
 /** Where the catalog's artifacts (model, index, item images) are read from. */
 export type ArtifactSourceKind = 'assets' | 'r2';
 
@@ -31,6 +41,8 @@ export interface EdgeConfig {
   catalogPrefix: string;
   /** A fixed catalog version, or undefined to follow `<prefix>/current.json`. */
   catalogVersion: string | undefined;
+  /** Catalogs served beside the default one (`CATALOGS`), each following its own pointer. */
+  catalogs: NamedCatalogConfig[];
   /** Origins allowed by CORS; `*` allows any. */
   corsOrigins: string[];
   maxUploadBytes: number;
@@ -47,13 +59,46 @@ const positiveInt = (fallback: number) =>
     z.number().int().positive(),
   );
 
+const prefixSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, 'a relative path like "catalog"')
+  .refine((p) => !p.split('/').some((part) => part === '..' || part === '.'), 'no "." or ".."');
+
+/** `name` or `name=prefix`, comma-separated; empty: no named catalog. */
+const catalogsSchema = z
+  .string()
+  .default('')
+  .transform((text, ctx) => {
+    const entries = text
+      .split(',')
+      .map((e) => e.trim())
+      .filter((e) => e !== '');
+    const out: NamedCatalogConfig[] = [];
+    for (const entry of entries) {
+      const [name, prefix = `catalogs/${name}`, ...rest] = entry.split('=').map((p) => p.trim());
+      const badPrefix = !prefixSchema.safeParse(prefix).success;
+      if (!CATALOG_NAME_PATTERN.test(name) || rest.length > 0 || badPrefix) {
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            `"${entry}" is not name or name=prefix (a name is 1–32 of a-z 0-9 - starting ` +
+            'with a letter or digit; a prefix is a relative path like catalogs/clothing)',
+        });
+        return z.NEVER;
+      }
+      if (out.some((c) => c.name === name)) {
+        ctx.addIssue({ code: 'custom', message: `"${name}" is named twice` });
+        return z.NEVER;
+      }
+      out.push({ name, prefix });
+    }
+    return out;
+  });
+
 const EnvSchema = z.object({
   ARTIFACT_SOURCE: z.enum(['assets', 'r2']).default('assets'),
-  CATALOG_PREFIX: z
-    .string()
-    .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, 'a relative path like "catalog"')
-    .refine((p) => !p.split('/').some((part) => part === '..' || part === '.'), 'no "." or ".."')
-    .default('catalog'),
+  CATALOG_PREFIX: prefixSchema.default('catalog'),
+  CATALOGS: catalogsSchema,
   CATALOG_VERSION: z.union([z.literal(''), VersionNameSchema]).optional(),
   CORS_ORIGINS: z.string().default(''),
   MAX_UPLOAD_BYTES: positiveInt(MAX_UPLOAD_BYTES),
@@ -78,10 +123,18 @@ export function readConfig(env: Record<string, unknown>): EdgeConfig {
     throw new Error(`bad worker configuration (fix [vars] in wrangler.toml): ${faults.join('; ')}`);
   }
   const v = parsed.data;
+  const clash = v.CATALOGS.find((c) => c.prefix === v.CATALOG_PREFIX);
+  if (clash) {
+    throw new Error(
+      `bad worker configuration (fix [vars] in wrangler.toml): CATALOGS: "${clash.name}" uses ` +
+        `CATALOG_PREFIX "${clash.prefix}", the default catalog's; give it its own prefix`,
+    );
+  }
   return {
     artifactSource: v.ARTIFACT_SOURCE,
     catalogPrefix: v.CATALOG_PREFIX,
     catalogVersion: v.CATALOG_VERSION === '' ? undefined : v.CATALOG_VERSION,
+    catalogs: v.CATALOGS,
     corsOrigins: v.CORS_ORIGINS.split(',')
       .map((o) => o.trim())
       .filter((o) => o !== ''),

@@ -23,6 +23,7 @@ export type ApiErrorCode =
   | 'not_found'
   | 'unknown_item'
   | 'unknown_category'
+  | 'unknown_catalog'
   | 'method_not_allowed'
   | 'payload_too_large'
   | 'unsupported_media_type'
@@ -38,6 +39,7 @@ export const ERROR_STATUS: Readonly<Record<ApiErrorCode, ContentfulStatusCode>> 
   not_found: 404,
   unknown_item: 404,
   unknown_category: 404,
+  unknown_catalog: 404,
   method_not_allowed: 405,
   payload_too_large: 413,
   image_too_large: 413,

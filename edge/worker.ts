@@ -1,8 +1,8 @@
 /**
  * The Worker entry. One isolate builds its app once, on its first request: configuration from
  * `[vars]`, the artifact source chosen by `ARTIFACT_SOURCE` (static assets or R2), the catalog
- * store, the image codecs and ONNX Runtime from wasm imported as modules (workerd compiles no
- * wasm at run time).
+ * stores (the default catalog's, and one per catalog named in `CATALOGS`), the image codecs
+ * and ONNX Runtime from wasm imported as modules (workerd compiles no wasm at run time).
  */
 import jpegWasm from '@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm';
 import * as pngWasmExports from '@jsquash/png/codec/pkg/squoosh_png_bg.wasm';
@@ -51,18 +51,27 @@ export function artifactSourceFor(config: EdgeConfig, env: WorkerEnv): ArtifactS
 export function createWorkerApp(env: WorkerEnv): App {
   const config = readConfig(env);
   const source = artifactSourceFor(config, env);
-  const store = new CatalogStore({
-    source,
-    prefix: config.catalogPrefix,
-    pinnedVersion: config.catalogVersion,
-    refreshIntervalMs: config.refreshIntervalSeconds * 1000,
-    parsers: createParsers({ ort: ortWasm, scan: scanWasm }),
-  });
+  const parsers = createParsers({ ort: ortWasm, scan: scanWasm });
+  const storeAt = (prefix: string, pinnedVersion: string | undefined) =>
+    new CatalogStore({
+      source,
+      prefix,
+      pinnedVersion,
+      refreshIntervalMs: config.refreshIntervalSeconds * 1000,
+      parsers,
+    });
+  const store = storeAt(config.catalogPrefix, config.catalogVersion);
+  // Named catalogs follow their own current.json; CATALOG_VERSION pins the default one only.
+  const catalogs = new Map(config.catalogs.map((c) => [c.name, storeAt(c.prefix, undefined)]));
   let decoder: Promise<ImageDecoder> | undefined;
-  logEvent('info', 'isolate_started', { source: config.artifactSource });
+  logEvent('info', 'isolate_started', {
+    source: config.artifactSource,
+    catalogs: config.catalogs.map((c) => c.name),
+  });
   return createApp({
     config,
     store,
+    catalogs,
     source,
     decoder: () =>
       (decoder ??= createImageDecoder({ jpeg: jpegWasm, png: pngWasm, webp: webpWasm })),

@@ -1,13 +1,15 @@
 /**
- * `npm start [-- --port N --retrain --data DIR --model DIR --rebuild]`: from a fresh clone to a
- * live service. Finds the Fashion-MNIST data, builds the default catalog (all 70,000 images:
- * index and item images) with the committed encoder when it is missing or stale (a stamp of
- * the model's sha256, the data files' sha256 and the builder's version), copies the demo page,
- * then serves with `wrangler dev` on 127.0.0.1 and prints example URLs. `--retrain` trains and
- * exports the encoder again first (about half an hour on 2 cores).
+ * `npm start [-- --port N --retrain --data DIR --model DIR --rebuild --catalogs NAMES]`: from a
+ * fresh clone to a live service. Finds the Fashion-MNIST data, builds the default catalog (all
+ * 70,000 images: index and item images) with the committed encoder when it is missing or stale
+ * (a stamp of the model's sha256, the data files' sha256 and the builder's version), copies the
+ * demo page, then serves with `wrangler dev` on 127.0.0.1 and prints example URLs. `--retrain`
+ * trains and exports the encoder again first (about half an hour on 2 cores). `--catalogs
+ * clothing` also serves the catalogs built under `artifacts/site/catalogs/<name>/` (README,
+ * "Your own catalog") at `/v1/catalogs/<name>/…`.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { readModelDir } from '../trainer/catalog/build.ts';
@@ -23,9 +25,11 @@ import {
 } from './lib/paths.ts';
 import { builderVersion, copyDemo, pruneVersions, staleReason, writeStamp } from './lib/site.ts';
 import { portIsFree, startWranglerDev } from './lib/wrangler.ts';
+import { CATALOG_NAME_PATTERN } from '../edge/config.ts';
 
 interface StartOptions {
   port: number;
+  catalogs: string[];
   retrain: boolean;
   rebuild: boolean;
   data?: string;
@@ -48,8 +52,37 @@ function parseOptions(): StartOptions {
     .option('--rebuild', 'rebuild the catalog even when it is current', false)
     .option('--data <dir>', 'Fashion-MNIST directory (default: searched)')
     .option('--model <dir>', 'encoder directory (default: models/default)')
+    .option(
+      '--catalogs <names>',
+      'also serve these catalogs of artifacts/site/catalogs/ (comma-separated)',
+      catalogNames,
+      [],
+    )
     .parse()
     .opts<StartOptions>();
+}
+
+function catalogNames(value: string): string[] {
+  const names = value.split(',').map((n) => n.trim());
+  const bad = names.find((n) => !CATALOG_NAME_PATTERN.test(n));
+  if (bad !== undefined) {
+    throw new InvalidArgumentError(`'${bad}' is not a catalog name (1–32 of a-z, 0-9 and -)`);
+  }
+  return names;
+}
+
+/** Throws, saying how to build it, unless each named catalog has a published version. */
+function checkNamedCatalogs(names: string[]): void {
+  for (const name of names) {
+    const pointer = join(SITE_DIR, 'catalogs', name, 'current.json');
+    if (!existsSync(pointer)) {
+      throw new Error(
+        `--catalogs ${name}: ${pointer} is missing; build it first with npm run index -- ` +
+          `--model DIR --catalog FOLDER --out artifacts/site --prefix catalogs/${name} ` +
+          '(README, "Your own catalog")',
+      );
+    }
+  }
 }
 
 /** Runs an npm script in the foreground; throws when it fails. */
@@ -103,7 +136,7 @@ async function ensureCatalog(options: StartOptions, dataDir: string): Promise<vo
   pruneVersions(catalogDir, [summary.version]);
 }
 
-function printUrls(url: string): void {
+function printUrls(url: string, catalogs: string[]): void {
   const id = 'fm-test-00000';
   console.log(`
 serving on ${url}
@@ -116,8 +149,16 @@ serving on ${url}
   similar, shoes   ${url}/v1/items/${id}/similar?k=5&category=Sneaker
   by photo         curl -X POST -H 'Content-Type: image/jpeg' --data-binary @photo.jpg \\
                      '${url}/v1/search/image?k=5'
-  API document     ${url}/openapi.json
-Ctrl-C stops.`);
+  API document     ${url}/openapi.json`);
+  for (const name of catalogs) {
+    const api = `${url}/v1/catalogs/${name}`;
+    console.log(`catalog ${name}
+  demo page        ${url}/?catalog=${name}
+  index            ${api}/index
+  by photo         curl -X POST -H 'Content-Type: image/jpeg' --data-binary @photo.jpg \\
+                     '${api}/search/image?k=5'`);
+  }
+  console.log('Ctrl-C stops.');
 }
 
 async function main(): Promise<void> {
@@ -127,12 +168,14 @@ async function main(): Promise<void> {
     throw new Error(`port ${options.port} is in use (another npm start?); pass --port N`);
   }
   const dataDir = locateFashionMnist(options.data);
+  checkNamedCatalogs(options.catalogs);
   if (options.retrain) retrain(dataDir);
   await ensureCatalog(options, dataDir);
   copyDemo(SITE_DIR);
   console.log(`wrangler dev: starting on 127.0.0.1:${options.port}…`);
-  const server = await startWranglerDev({ port: options.port });
-  printUrls(server.url);
+  const vars = options.catalogs.length ? { CATALOGS: options.catalogs.join(',') } : undefined;
+  const server = await startWranglerDev({ port: options.port, vars });
+  printUrls(server.url, options.catalogs);
   console.log(`ready in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   let stopping = false;
   const stop = () => {

@@ -13,7 +13,6 @@ import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { type BackendInfo } from './backend.ts';
 import { saveLayersModel, writeAtomically } from './checkpoint.ts';
-import { loadImages, locateFashionMnist } from './data/fashion-mnist.ts';
 import { encoderMacs } from './model.ts';
 import { type ContrastiveKind } from './train-objective.ts';
 import { embedImages, fitWhitening, foldIntoEncoder, whiteningRecord } from './whiten.ts';
@@ -27,6 +26,7 @@ import {
   type TrainerState,
 } from './train.ts';
 import { loadTrainerCheckpoint, saveTrainerCheckpoint } from './train-checkpoint.ts';
+import { DEFAULT_FOLDER_SIZE_PX, loadTrainingData, type TrainingData } from './train-data.ts';
 
 /** Format tag and version of `manifest.json`. */
 export const TRAINING_MANIFEST_FORMAT = 'fashion-similarity/training-manifest@1';
@@ -63,11 +63,25 @@ export interface RunOptions {
   whiten?: number;
   /** The command line that started the run, recorded in the manifest. */
   command?: string;
+  /** A catalog folder to train on instead of Fashion-MNIST (trainer/train-data.ts). */
+  catalog?: string;
+  /** Its manifest (default: searched in the folder). */
+  manifest?: string;
+  /** Only these splits of its manifest. */
+  split?: string[];
+  /** Side of its square RGB training images, px (default 64). */
+  size?: number;
+  /** Colour corruptions of RGB views (trainer/data/colour.ts); none when absent. */
+  saturation?: number;
+  hue?: number;
+  grey?: number;
 }
 
 /** Where a run reports: one line per event, and progress within an epoch. */
 export interface RunReporter {
   line(text: string): void;
+  /** Progress of reading a catalog folder's images. */
+  loading?(done: number, total: number): void;
   epochStart?(epoch: number, steps: number): void;
   batch?(done: number, total: number, loss: number): void;
   epochEnd?(): void;
@@ -76,6 +90,9 @@ export interface RunReporter {
 /** The resolved training config of `options`. */
 export function trainConfigOf(options: RunOptions): TrainConfig {
   const { augment, objective, model } = DEFAULT_TRAIN_CONFIG;
+  const side = options.size ?? DEFAULT_FOLDER_SIZE_PX;
+  // A catalog folder's photos: RGB at `side` px, padded with white, which shifts uncover.
+  const geometry = options.catalog === undefined ? {} : { height: side, width: side, channels: 3 };
   return {
     ...DEFAULT_TRAIN_CONFIG,
     epochs: options.epochs,
@@ -91,6 +108,10 @@ export function trainConfigOf(options: RunOptions): TrainConfig {
       maxContrast: options.contrast ?? augment.maxContrast,
       flip: options.flip ?? augment.flip,
       maxErase: options.erase ?? augment.maxErase,
+      ...(options.catalog === undefined ? {} : { fill: 1 }),
+      ...(options.saturation ? { maxSaturation: options.saturation } : {}),
+      ...(options.hue ? { maxHue: options.hue } : {}),
+      ...(options.grey ? { grey: options.grey } : {}),
     },
     objective: {
       ...objective,
@@ -102,6 +123,7 @@ export function trainConfigOf(options: RunOptions): TrainConfig {
     whiten: options.whiten ?? DEFAULT_TRAIN_CONFIG.whiten,
     model: {
       ...model,
+      ...geometry,
       d: options.dim,
       filters: options.filters ?? model.filters,
       projectorHidden: options.projector ?? model.projectorHidden,
@@ -141,13 +163,14 @@ export async function runTraining(
         '--resume to continue it, or choose another --out',
     );
   }
-  const dataDir = locateFashionMnist(options.data);
-  const images = loadImages(dataDir, 'train', { limit: options.limit });
+  const loaded = await loadTrainingData(options, report.loading);
+  const { images, identity: data } = loaded;
+  for (const s of loaded.skipped) report.line(`skipped: ${s.path} (row ${s.row}): ${s.reason}`);
   report.line(
     `data: ${images.count} images ${images.height}×${images.width}×${images.channels} ` +
-      `from ${images.file} (sha256 ${images.sha256.slice(0, 12)}…)`,
+      `from ${data.file} (sha256 ${data.sha256.slice(0, 12)}…)` +
+      (options.catalog === undefined ? '' : `, ${loaded.skipped.length} skipped`),
   );
-  const data = { file: images.file, sha256: images.sha256, count: images.count };
   const identity = { config: { ...config, epochs: undefined }, data };
   const state = options.resume
     ? await loadTrainerCheckpoint(checkpointDir, config, identity)
@@ -169,7 +192,7 @@ export async function runTraining(
       await saveTrainerCheckpoint(checkpointDir, s, identity);
       await saveLayersModel(s.model.encoder, join(out, 'encoder'));
       await saveLayersModel(s.model.decoder, join(out, 'decoder'));
-      writeManifest(out, options.command, config, backend, data, s);
+      writeManifest(out, options.command, config, backend, loaded, s);
     },
   };
   const final = await train(images, config, state, hooks);
@@ -184,7 +207,7 @@ export async function runTraining(
     await saveLayersModel(final.model.encoder, join(out, 'encoder'));
     const record = whiteningRecord(whitening, images.count);
     writeAtomically(join(out, 'whitening.json'), `${JSON.stringify(record)}\n`);
-    writeManifest(out, options.command, config, backend, data, final, images.count);
+    writeManifest(out, options.command, config, backend, loaded, final, images.count);
     const l = whitening.eigenvalues;
     report.line(
       `whitening: alpha=${config.whiten} fitted on ${images.count} images ` +
@@ -201,7 +224,7 @@ function writeManifest(
   command: string | undefined,
   config: TrainConfig,
   backend: BackendInfo,
-  data: { file: string; sha256: string; count: number },
+  data: Pick<TrainingData, 'identity' | 'details' | 'preprocess'>,
   state: TrainerState,
   whitenedOn?: number,
 ): void {
@@ -214,7 +237,8 @@ function writeManifest(
     command,
     config,
     backend: { ...backend, tfjs: tf.version_core },
-    data: { ...data, layout: 'NHWC float32 in [0, 1], pixel = byte / 255', labelsUsed: false },
+    data: { ...data.identity, ...data.details, labelsUsed: false },
+    ...(data.preprocess ? { preprocess: data.preprocess } : {}),
     encoder: {
       path: 'encoder/model.json',
       format: 'tfjs layers-model',

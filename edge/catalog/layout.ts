@@ -35,6 +35,8 @@ export interface CatalogParts {
   maxShardBytes?: number;
   /** Build time, ISO 8601 (default now). */
   builtAt?: string;
+  /** Items the source listed and the images skipped as unreadable (recorded, not served). */
+  source?: CatalogManifest['source'];
 }
 
 /** The files of one version, by path, without the pointer. */
@@ -57,6 +59,7 @@ export async function catalogVersionFiles(parts: CatalogParts): Promise<Map<stri
     builtAt: parts.builtAt ?? new Date().toISOString(),
     model: { manifest: 'model/manifest.json', file: modelFile },
     index: { bytes: indexBytes.length, shards },
+    ...(parts.source ? { source: parts.source } : {}),
   };
   files.set(`${base}/${modelFile}`, modelBytes);
   files.set(`${base}/model/manifest.json`, jsonBytes(parts.modelManifest));

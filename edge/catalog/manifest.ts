@@ -11,6 +11,11 @@
  *   "index": {
  *     "bytes": 123456,
  *     "shards": [{ "path": "index/000.bin", "bytes": 123456, "sha256": "…64 hex…" }]
+ *   },
+ *   "source": {
+ *     "items": 2918,
+ *     "skipped": 1,
+ *     "skippedImages": [{ "path": "a.jpg", "row": 7, "reason": "…" }]
  *   }
  * }
  * ```
@@ -48,6 +53,19 @@ export const CatalogManifestSchema = z.object({
     bytes: z.number().int().positive(),
     shards: z.array(shard).min(1),
   }),
+  /**
+   * What the build read: the items its source listed, and the images it skipped because they
+   * could not be read (path relative to the catalog folder, manifest row, reason). Optional.
+   */
+  source: z
+    .object({
+      items: z.number().int().nonnegative(),
+      skipped: z.number().int().nonnegative(),
+      skippedImages: z.array(
+        z.object({ path: z.string(), row: z.number().int(), reason: z.string() }),
+      ),
+    })
+    .optional(),
 });
 
 /** A parsed catalog.json. */

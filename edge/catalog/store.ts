@@ -51,6 +51,11 @@ export class CatalogStore {
     this.now = options.now ?? Date.now;
   }
 
+  /** The path prefix of the catalog's files (`CATALOG_PREFIX`, or a named catalog's). */
+  get prefix(): string {
+    return this.options.prefix;
+  }
+
   /** The version being served, if any. */
   get version(): string | undefined {
     return this.active?.version;

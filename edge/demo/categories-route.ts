@@ -4,7 +4,8 @@
  * and kept for the isolate's life.
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { catalogOf, type AppEnv } from '../app.ts';
+import { catalogOf, servedCatalog, type AppEnv } from '../app.ts';
+import { inEveryCatalog } from '../routes/catalog-routes.ts';
 import type { LoadedCatalog } from '../catalog/load.ts';
 import { errorResponses } from '../schemas.ts';
 
@@ -30,17 +31,20 @@ const categories = createRoute({
 
 /** Browser and CDN cache lifetime of the category list, in seconds. */
 export const CATEGORIES_MAX_AGE_SECONDS = 300;
+/** Category lists kept per isolate (one per catalog version seen; the oldest goes first). */
+const COUNTED_VERSIONS = 8;
 
 /** Adds `GET /v1/categories` to `app`. */
 export function registerCategoriesRoute(app: OpenAPIHono<AppEnv>): void {
   const counted = new Map<string, { name: string; count: number }[]>();
-  app.openapi(categories, async (c) => {
+  inEveryCatalog(app).openapi(categories, async (c) => {
     const catalog = await catalogOf(c);
-    let list = counted.get(catalog.version);
+    const key = `${servedCatalog(c).store.prefix}/${catalog.version}`;
+    let list = counted.get(key);
     if (!list) {
       list = countCategories(catalog);
-      counted.clear();
-      counted.set(catalog.version, list);
+      counted.set(key, list);
+      if (counted.size > COUNTED_VERSIONS) counted.delete(counted.keys().next().value as string);
     }
     c.header('Cache-Control', `public, max-age=${CATEGORIES_MAX_AGE_SECONDS}`);
     return c.json({ version: catalog.version, categories: list }, 200);

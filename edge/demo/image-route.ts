@@ -9,9 +9,16 @@
  */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import encodePng from '@jsquash/png/encode.js';
-import { catalogOf, INDEX_VERSION_HEADER, type AppContext, type AppEnv } from '../app.ts';
+import {
+  catalogOf,
+  INDEX_VERSION_HEADER,
+  servedCatalog,
+  type AppContext,
+  type AppEnv,
+} from '../app.ts';
 import type { ArtifactSource } from '../catalog/source.ts';
 import { ApiError } from '../errors.ts';
+import { inEveryCatalog } from '../routes/catalog-routes.ts';
 import { ordinalOrThrow } from '../routes/hits.ts';
 import { errorResponses, ItemParamsSchema } from '../schemas.ts';
 import { registerCategoriesRoute } from './categories-route.ts';
@@ -55,7 +62,7 @@ const image = createRoute({
 export function registerItemImageRoute(app: OpenAPIHono<AppEnv>): void {
   registerCategoriesRoute(app);
   const packs = new PackCache();
-  app.openapi(image, async (c) => {
+  inEveryCatalog(app).openapi(image, async (c) => {
     const catalog = await catalogOf(c);
     const { id } = c.req.valid('param');
     const ordinal = ordinalOrThrow(catalog, id);
@@ -66,7 +73,7 @@ export function registerItemImageRoute(app: OpenAPIHono<AppEnv>): void {
       [INDEX_VERSION_HEADER]: catalog.version,
     };
     if (c.req.header('If-None-Match')?.includes(etag)) return c.body(null, 304, headers);
-    const base = `${c.get('deps').config.catalogPrefix}/${catalog.version}`;
+    const base = `${servedCatalog(c).store.prefix}/${catalog.version}`;
     const source = sourceOf(c);
     const timing = c.get('timing');
     const pixels = await timing.time('image', () => packs.read(source, base, ordinal));

@@ -13,17 +13,24 @@ export interface HitView {
   metadata: { category?: string; title?: string; imageUrl?: string };
 }
 
-/** Attaches metadata to hits. */
-export function viewHits(catalog: LoadedCatalog, hits: Hit[]): HitView[] {
-  return hits.map((hit) => ({ id: hit.id, score: hit.score, metadata: metadataOf(catalog, hit) }));
+/**
+ * Attaches metadata to hits. An item without an `imageUrl` of its own links the item image
+ * route of the catalog that answers: `${apiBase}/items/{id}/image`.
+ */
+export function viewHits(catalog: LoadedCatalog, hits: Hit[], apiBase = '/v1'): HitView[] {
+  return hits.map((hit) => ({
+    id: hit.id,
+    score: hit.score,
+    metadata: metadataOf(catalog, hit, apiBase),
+  }));
 }
 
-function metadataOf(catalog: LoadedCatalog, hit: Hit): HitView['metadata'] {
+function metadataOf(catalog: LoadedCatalog, hit: Hit, apiBase: string): HitView['metadata'] {
   const { category, title, imageUrl } = catalog.index.item(hit.ordinal);
   const metadata: HitView['metadata'] = {};
   if (category !== undefined) metadata.category = category;
   if (title !== undefined) metadata.title = title;
-  if (imageUrl !== undefined) metadata.imageUrl = imageUrl;
+  metadata.imageUrl = imageUrl ?? `${apiBase}/items/${encodeURIComponent(hit.id)}/image`;
   return metadata;
 }
 
@@ -48,11 +55,17 @@ export function checkCategory(catalog: LoadedCatalog, category: string | undefin
   );
 }
 
-/** Neighbours of a catalog item (itself excluded). */
-export function searchById(catalog: LoadedCatalog, id: string, k: number, options: SearchOptions) {
+/** Neighbours of a catalog item (itself excluded); `apiBase` as in {@link viewHits}. */
+export function searchById(
+  catalog: LoadedCatalog,
+  id: string,
+  k: number,
+  options: SearchOptions,
+  apiBase?: string,
+) {
   ordinalOrThrow(catalog, id);
   checkCategory(catalog, options.category);
-  return viewHits(catalog, catalog.index.searchById(id, k, options));
+  return viewHits(catalog, catalog.index.searchById(id, k, options), apiBase);
 }
 
 /**
@@ -77,13 +90,14 @@ export function queryVector(catalog: LoadedCatalog, values: readonly number[]): 
   return Float32Array.from(values, (v) => v / norm);
 }
 
-/** Neighbours of a unit query vector. */
+/** Neighbours of a unit query vector; `apiBase` as in {@link viewHits}. */
 export function searchByVector(
   catalog: LoadedCatalog,
   query: Float32Array,
   k: number,
   options: SearchOptions,
+  apiBase?: string,
 ): HitView[] {
   checkCategory(catalog, options.category);
-  return viewHits(catalog, catalog.index.search(query, k, options));
+  return viewHits(catalog, catalog.index.search(query, k, options), apiBase);
 }

@@ -5,7 +5,13 @@
  * keyed by URL and version, so a new version never serves an old answer.
  */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import { catalogOf, executionWaitUntil, INDEX_VERSION_HEADER, type AppEnv } from '../app.ts';
+import {
+  catalogOf,
+  executionWaitUntil,
+  INDEX_VERSION_HEADER,
+  servedCatalog,
+  type AppEnv,
+} from '../app.ts';
 import type { LoadedCatalog } from '../catalog/load.ts';
 import { logEvent } from '../log.ts';
 import {
@@ -15,6 +21,7 @@ import {
   SearchQuerySchema,
   SearchResultSchema,
 } from '../schemas.ts';
+import { inEveryCatalog } from './catalog-routes.ts';
 import { ordinalOrThrow, searchById, viewHits } from './hits.ts';
 
 /** Bumped when the answer's format changes, so ETags and cache keys change with it. */
@@ -53,15 +60,16 @@ export function etagOf(catalog: LoadedCatalog): string {
 
 /** Adds the item routes to `app`. */
 export function registerItemRoutes(app: OpenAPIHono<AppEnv>): void {
-  app.openapi(item, async (c) => {
+  const api = inEveryCatalog(app);
+  api.openapi(item, async (c) => {
     const catalog = await catalogOf(c);
     const { id } = c.req.valid('param');
     const ordinal = ordinalOrThrow(catalog, id);
-    const [hit] = viewHits(catalog, [{ ordinal, id, score: 1 }]);
+    const [hit] = viewHits(catalog, [{ ordinal, id, score: 1 }], servedCatalog(c).apiBase);
     return c.json({ id, metadata: hit.metadata, version: catalog.version }, 200);
   });
 
-  app.openapi(similar, async (c) => {
+  api.openapi(similar, async (c) => {
     const catalog = await catalogOf(c);
     const { config, cache: openCache } = c.get('deps');
     const etag = etagOf(catalog);
@@ -85,7 +93,10 @@ export function registerItemRoutes(app: OpenAPIHono<AppEnv>): void {
 
     const { id } = c.req.valid('param');
     const { k, category } = c.req.valid('query');
-    const hits = await timing.time('search', () => searchById(catalog, id, k, { category }));
+    const { apiBase } = servedCatalog(c);
+    const hits = await timing.time('search', () =>
+      searchById(catalog, id, k, { category }, apiBase),
+    );
     const response = c.json({ version: catalog.version, k, hits }, 200, headers);
     const waitUntil = executionWaitUntil(c);
     if (cache) {

@@ -4,6 +4,7 @@
  */
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { catalogOf, type AppEnv } from '../app.ts';
+import { inEveryCatalog } from './catalog-routes.ts';
 import { errorResponses, HealthSchema, IndexInfoSchema } from '../schemas.ts';
 
 const health = createRoute({
@@ -44,7 +45,7 @@ export function registerMetaRoutes(app: OpenAPIHono<AppEnv>): void {
     return c.json({ status: 'ok' as const, version: catalog.version }, 200);
   });
 
-  app.openapi(indexInfo, async (c) => {
+  inEveryCatalog(app).openapi(indexInfo, async (c) => {
     const { version, index, input } = await catalogOf(c);
     const h = index.header;
     return c.json(

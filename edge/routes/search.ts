@@ -5,7 +5,7 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { IMAGE_MEDIA_TYPES, preprocessImage } from '../../core/image/index.ts';
-import { catalogOf, modelOf, type AppContext, type AppEnv } from '../app.ts';
+import { catalogOf, modelOf, servedCatalog, type AppContext, type AppEnv } from '../app.ts';
 import { mediaTypeOf, readBodyLimited, readJsonText } from '../body.ts';
 import type { LoadedCatalog } from '../catalog/load.ts';
 import { ApiError, errorBody } from '../errors.ts';
@@ -17,6 +17,7 @@ import {
   SearchResultSchema,
   VectorSearchSchema,
 } from '../schemas.ts';
+import { inEveryCatalog } from './catalog-routes.ts';
 import { checkCategory, queryVector, searchById, searchByVector, type HitView } from './hits.ts';
 
 /** Name of the multipart field that carries the photo. */
@@ -90,7 +91,8 @@ const batch = createRoute({
 
 /** Adds the search routes to `app`. */
 export function registerSearchRoutes(app: OpenAPIHono<AppEnv>): void {
-  app.openapi(image, async (c) => {
+  const api = inEveryCatalog(app);
+  api.openapi(image, async (c) => {
     const { k, category, embedding: withEmbedding } = c.req.valid('query');
     const bytes = await readImageBody(c);
     const catalog = await catalogOf(c);
@@ -103,24 +105,27 @@ export function registerSearchRoutes(app: OpenAPIHono<AppEnv>): void {
       preprocessImage(bytes, model.input, decode, config.imageLimits),
     );
     const embedding = await timing.time('embed', () => model.encoder.embed(input, 1));
+    const { apiBase } = servedCatalog(c);
     const hits = await timing.time('search', () =>
-      searchByVector(catalog, embedding, k, { category }),
+      searchByVector(catalog, embedding, k, { category }, apiBase),
     );
     const answer = { version: catalog.version, k, hits };
     return c.json(withEmbedding ? { ...answer, embedding: Array.from(embedding) } : answer, 200);
   });
 
-  app.openapi(vector, async (c) => {
+  api.openapi(vector, async (c) => {
     const body = c.req.valid('json');
     const catalog = await catalogOf(c);
+    const { apiBase } = servedCatalog(c);
     const query = queryVector(catalog, body.vector);
+    const options = { category: body.category };
     const hits = await c
       .get('timing')
-      .time('search', () => searchByVector(catalog, query, body.k, { category: body.category }));
+      .time('search', () => searchByVector(catalog, query, body.k, options, apiBase));
     return c.json({ version: catalog.version, k: body.k, hits }, 200);
   });
 
-  app.openapi(batch, async (c) => {
+  api.openapi(batch, async (c) => {
     const body = c.req.valid('json');
     const { maxBatchQueries } = c.get('deps').config;
     if (body.queries.length > maxBatchQueries) {
@@ -130,9 +135,10 @@ export function registerSearchRoutes(app: OpenAPIHono<AppEnv>): void {
       );
     }
     const catalog = await catalogOf(c);
+    const { apiBase } = servedCatalog(c);
     const results = await c
       .get('timing')
-      .time('search', () => body.queries.map((q) => runBatchQuery(catalog, q, body)));
+      .time('search', () => body.queries.map((q) => runBatchQuery(catalog, q, body, apiBase)));
     return c.json({ version: catalog.version, results }, 200);
   });
 }
@@ -143,14 +149,15 @@ function runBatchQuery(
   catalog: LoadedCatalog,
   query: BatchQuery,
   defaults: { k: number; category?: string },
+  apiBase: string,
 ): { k: number; hits: HitView[] } | ReturnType<typeof errorBody> {
   const k = query.k ?? defaults.k;
   const options = { category: query.category ?? defaults.category };
   try {
     const hits =
       query.id !== undefined
-        ? searchById(catalog, query.id, k, options)
-        : searchByVector(catalog, queryVector(catalog, query.vector ?? []), k, options);
+        ? searchById(catalog, query.id, k, options, apiBase)
+        : searchByVector(catalog, queryVector(catalog, query.vector ?? []), k, options, apiBase);
     return { k, hits };
   } catch (err) {
     if (err instanceof ApiError) return errorBody(err.code, err.message);

@@ -37,6 +37,8 @@ export interface DevOptions {
   config?: string;
   /** Echo wrangler's output to this process's terminal (default false). */
   inherit?: boolean;
+  /** `[vars]` to set for this run (`--var NAME:VALUE`), e.g. `{ CATALOGS: 'clothing' }`. */
+  vars?: Record<string, string>;
 }
 
 /** Starts `wrangler dev` on 127.0.0.1:port; resolves once `/healthz` answers 200. */
@@ -50,6 +52,9 @@ export async function startWranglerDev(options: DevOptions): Promise<DevServer> 
   const args = ['dev', '--ip', '127.0.0.1', '--port', String(options.port)];
   args.push('--inspector-port', String(await freePort()), '--show-interactive-dev-session=false');
   if (options.config) args.push('--config', options.config);
+  for (const [name, value] of Object.entries(options.vars ?? {})) {
+    args.push('--var', `${name}:${value}`);
+  }
   const child = spawn(WRANGLER_BIN, args, {
     cwd: REPO_ROOT,
     env: wranglerEnv(),

@@ -173,6 +173,23 @@ describe('readConfig', () => {
     expect(readConfig({ MAX_UPLOAD_BYTES: '1024' }).maxUploadBytes).toBe(1024);
   });
 
+  it('reads named catalogs: a name, or name=prefix', () => {
+    expect(readConfig({ CATALOGS: ' clothing, shoes=shop/shoes ' }).catalogs).toEqual([
+      { name: 'clothing', prefix: 'catalogs/clothing' },
+      { name: 'shoes', prefix: 'shop/shoes' },
+    ]);
+    expect(readConfig({ CATALOGS: '' }).catalogs).toEqual([]);
+  });
+
+  it.each([
+    ['Clothing', /"Clothing" is not name or name=prefix/],
+    ['a=../x', /"a=\.\.\/x" is not name or name=prefix/],
+    ['a,a', /"a" is named twice/],
+    ['a=catalog', /"a" uses CATALOG_PREFIX "catalog", the default catalog's/],
+  ])('refuses CATALOGS=%j at start-up', (value, message) => {
+    expect(() => readConfig({ CATALOGS: value })).toThrow(message);
+  });
+
   it('fails at start-up naming each bad variable', () => {
     expect(() => readConfig({ ARTIFACT_SOURCE: 's3' })).toThrow(/ARTIFACT_SOURCE/);
     expect(() => readConfig({ MAX_UPLOAD_BYTES: '-5' })).toThrow(/MAX_UPLOAD_BYTES/);

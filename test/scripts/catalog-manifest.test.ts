@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { idFromPath, ManifestError, parseManifest } from '../../trainer/catalog/manifest.ts';
+import {
+  idFromPath,
+  ManifestError,
+  parseManifest,
+  readManifest,
+  selectSplit,
+} from '../../trainer/catalog/manifest.ts';
 
 describe('custom catalog manifest', () => {
   it('reads a CSV with quoted fields and derives missing ids from paths', () => {
@@ -15,6 +21,7 @@ describe('custom catalog manifest', () => {
         category: 'dress',
         title: 'Red dress, "summer"',
         url: undefined,
+        split: undefined,
         row: 2,
       },
       {
@@ -23,6 +30,7 @@ describe('custom catalog manifest', () => {
         category: 'shoes',
         title: undefined,
         url: undefined,
+        split: undefined,
         row: 3,
       },
     ]);
@@ -43,7 +51,8 @@ describe('custom catalog manifest', () => {
     ['id,path\n"a b",a.jpg\n', /row 2: id "a b" is not 1–128 characters/],
     ['id,path\nx,../secret.jpg\n', /row 2: path "\.\.\/secret\.jpg" leaves the catalog folder/],
     ['id,path\nx,a.gif\n', /row 2: path "a\.gif" is not \.jpg/],
-    ['id,path,colour\nx,a.jpg,red\n', /row 1: unknown column "colour"/],
+    ['id,path,path\nx,a.jpg,b.jpg\n', /row 1: column "path" appears twice/],
+    ['path,category,label\na.jpg,dress,skirt\n', /row 2: both category and label/],
     ['id,category\nx,dress\n', /row 1: no "path" column/],
     ['id,path\nx,a.jpg,extra\n', /row 2: 3 fields, the header has 2/],
     ['id,path\nx,"a.jpg\n', /row 2: a quoted field is not closed/],
@@ -55,6 +64,35 @@ describe('custom catalog manifest', () => {
 
   it('refuses a JSON Lines row that is not an object', () => {
     expect(() => parseManifest('{"path":"a.jpg"}\n[1]\n', 'm.jsonl')).toThrow(/m\.jsonl row 2/);
+  });
+
+  it('reads a data set manifest as it is: label as category, other columns ignored', () => {
+    // The header and a row of ../shared/data/clothing-dataset-small/manifest.csv.
+    const text =
+      'path,split,label,bytes,width,height,sha256\n' +
+      'test/dress/06a0.jpg,test,dress,34678,400,711,fd659f97\n';
+    const { rows, ignored } = readManifest(text, 'manifest.csv');
+    expect(rows).toEqual([
+      expect.objectContaining({ id: 'test-dress-06a0', category: 'dress', split: 'test' }),
+    ]);
+    expect(ignored).toEqual(['bytes', 'width', 'height', 'sha256']);
+    const jsonl = readManifest('{"path":"a.jpg","label":"hat","price":3}\n', 'm.jsonl');
+    expect([jsonl.rows[0].category, jsonl.ignored]).toEqual(['hat', ['price']]);
+  });
+
+  it('selects splits by the split column, or else by the first folder of each path', () => {
+    const byColumn = parseManifest('path,split\na.jpg,train\nb.jpg,test\nc.jpg,train\n', 'm.csv');
+    expect(selectSplit(byColumn, ['train'], 'm.csv').map((r) => r.path)).toEqual([
+      'a.jpg',
+      'c.jpg',
+    ]);
+    const byFolder = parseManifest('path\ntrain/a.jpg\ntest/b.jpg\nvalidation/c.jpg\n', 'm.csv');
+    const picked = selectSplit(byFolder, ['test', 'validation'], 'm.csv');
+    expect(picked.map((r) => r.path)).toEqual(['test/b.jpg', 'validation/c.jpg']);
+    expect(() => selectSplit(byFolder, ['tset'], 'm.csv')).toThrow(
+      'm.csv: no row is in split "tset"; a row\'s split is its split column, or the first ' +
+        'folder of its path. Splits here: test (1), train (1), validation (1)',
+    );
   });
 
   it('derives ids that start with a letter or digit', () => {

@@ -40,6 +40,13 @@ describe('npm run train options', () => {
     [['--contrastive', 'triplet'], "argument 'triplet' is invalid. Allowed choices are"],
     [['--backend', 'gpu'], "argument 'gpu' is invalid. Allowed choices are auto"],
     [['--epoch', '3'], "unknown option '--epoch'"],
+    [['--size', '64'], '--size applies to --catalog DIR; pass --catalog too'],
+    [['--split', 'train'], '--split applies to --catalog DIR; pass --catalog too'],
+    [['--catalog', 'x', '--size', '4'], '--size 4: must be an integer from 8 to 512'],
+    [['--catalog', 'x', '--split', 'a,'], '--split a,: must be split names separated by commas'],
+    [['--lr-decay', '0'], '--lr-decay 0: must be a number from 0.01 to 1'],
+    [['--hue', '2'], '--hue 2: must be a number from 0 to 1'],
+    [['--grey', '-1'], '--grey -1: must be a number from 0 to 1'],
   ])('rejects %j naming the option, the value and the rule', (argv, message) => {
     expect(() => parseTrainOptions(argv)).toThrow(message);
   });
@@ -61,6 +68,20 @@ describe('npm run train options', () => {
       temperature: 0.1,
       projector: 128,
     });
+  });
+
+  it('parses a catalog folder run, with its own default --out', () => {
+    const argv = ['--catalog', '../shop/', '--split', 'train,validation', '--size', '96'];
+    expect(parseTrainOptions([...argv, '--saturation', '0.5', '--lr-decay', '0.97'])).toMatchObject(
+      {
+        catalog: '../shop/',
+        split: ['train', 'validation'],
+        size: 96,
+        saturation: 0.5,
+        lrDecay: 0.97,
+        out: 'artifacts/models/shop-96px-d64',
+      },
+    );
   });
 
   it('answers --help with the usage', () => {

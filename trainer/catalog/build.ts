@@ -12,6 +12,7 @@ import { loadModel, parseModelManifest, type ModelManifest } from '../../core/mo
 import { inputChw } from '../../core/model/manifest.ts';
 import { catalogVersionFiles, versionPointer } from '../../edge/catalog/layout.ts';
 import { imagePackFiles, recordBytes } from '../../edge/demo/image-pack.ts';
+import type { SkippedImage } from '../data/image-file.ts';
 import { initNodeRuntime } from '../export/ort-node.ts';
 import type { CatalogSource } from './types.ts';
 
@@ -34,8 +35,8 @@ export const INDEX_OPTIONS: Readonly<BuildOptions> = {
 const SMALL_CATALOG = 4096;
 
 /**
- * The index settings of a catalog of `count` items: {@link INDEX_OPTIONS}, or, under 4,096
- * items, M = 8 (nbits 4 under 256 items) with a float16 re-rank store.
+ * The index settings of a catalog of `count` items: {@link INDEX_OPTIONS}, or under
+ * SMALL_CATALOG items M = 8 (nbits 8 from 256 items, else 4) with a float16 re-rank store.
  */
 export function indexOptionsFor(count: number): BuildOptions {
   if (count >= SMALL_CATALOG) return { ...INDEX_OPTIONS };
@@ -81,7 +82,10 @@ export interface CatalogBuildOptions {
 /** What was built. */
 export interface CatalogBuildSummary {
   version: string;
+  /** Items indexed (the source's, less the skipped ones). */
   count: number;
+  /** Images that could not be read, left out of the index. */
+  skipped: SkippedImage[];
   d: number;
   indexBytes: number;
   imageBytes: number;
@@ -91,20 +95,20 @@ export interface CatalogBuildSummary {
 /** Embeds, indexes and writes one catalog version (not the pointer). */
 export async function buildCatalogVersion(o: CatalogBuildOptions): Promise<CatalogBuildSummary> {
   const { source, model, onProgress } = o;
-  const count = source.ids.length;
-  const { vectors, display } = await embedAll(source, model, onProgress);
+  const { vectors, display, ids, metadata, skipped } = await embedAll(source, model, onProgress);
+  const count = ids.length;
   onProgress?.('index', 0, 1);
-  const index = buildIndex(vectors, source.ids, {
+  const index = buildIndex(vectors, ids, {
     ...indexOptionsFor(count),
     modelSha256: model.sha256,
-    metadata: source.metadata,
+    metadata,
   });
   const indexBytes = writeIndex(index);
   onProgress?.('index', 1, 1);
 
   const size = recordBytes(source.display);
   const ordered = new Uint8Array(display.length);
-  source.ids.forEach((id, i) => {
+  ids.forEach((id, i) => {
     const ordinal = index.ordinalOf(id) as number;
     ordered.set(display.subarray(i * size, (i + 1) * size), ordinal * size);
   });
@@ -115,6 +119,7 @@ export async function buildCatalogVersion(o: CatalogBuildOptions): Promise<Catal
     modelManifest: model.json,
     modelBytes: model.bytes,
     indexBytes,
+    source: { items: source.ids.length, skipped: skipped.length, skippedImages: skipped },
   });
   for (const [path, bytes] of imagePackFiles(base, source.display, ordered)) files.set(path, bytes);
   let written = 0;
@@ -125,6 +130,7 @@ export async function buildCatalogVersion(o: CatalogBuildOptions): Promise<Catal
   return {
     version: o.version,
     count,
+    skipped,
     d: model.manifest.d,
     indexBytes: indexBytes.length,
     imageBytes: ordered.length,
@@ -153,16 +159,50 @@ async function embedAll(source: CatalogSource, model: ModelFiles, onProgress?: B
   const count = source.ids.length;
   const vectors = new Float32Array(count * encoder.d);
   const display = new Uint8Array(count * recordBytes(source.display));
+  const skipped: Array<SkippedImage & { index: number }> = [];
   onProgress?.('embed', 0, count);
   for (let start = 0; start < count; start += EMBED_BATCH) {
     const end = Math.min(count, start + EMBED_BATCH);
     const batch = await source.batch(start, end, spec);
     vectors.set(await encoder.embed(batch.input, end - start), start * encoder.d);
     display.set(batch.display, start * recordBytes(source.display));
+    skipped.push(...(batch.skipped ?? []));
     onProgress?.('embed', end, count);
   }
   await encoder.release();
-  return { vectors, display };
+  if (skipped.length === count) {
+    throw new Error(
+      `${source.name}: none of its ${count} images can be read ` +
+        `(first: ${skipped[0].path}: ${skipped[0].reason})`,
+    );
+  }
+  const report = skipped.map(({ path, row, reason }) => ({ path, row, reason }));
+  return { ...withoutSkipped(source, vectors, display, skipped, encoder.d), skipped: report };
+}
+
+/** Vectors, pictures, ids and metadata of the items not in `skipped` (indices ascending). */
+function withoutSkipped(
+  source: CatalogSource,
+  vectors: Float32Array,
+  display: Uint8Array,
+  skipped: ReadonlyArray<{ index: number }>,
+  d: number,
+) {
+  const gone = new Set(skipped.map((s) => s.index));
+  const keep = source.ids.flatMap((_, i) => (gone.has(i) ? [] : [i]));
+  const size = recordBytes(source.display);
+  const keptVectors = new Float32Array(keep.length * d);
+  const keptDisplay = new Uint8Array(keep.length * size);
+  keep.forEach((i, j) => {
+    keptVectors.set(vectors.subarray(i * d, (i + 1) * d), j * d);
+    keptDisplay.set(display.subarray(i * size, (i + 1) * size), j * size);
+  });
+  return {
+    vectors: keptVectors,
+    display: keptDisplay,
+    ids: keep.map((i) => source.ids[i]),
+    metadata: keep.map((i) => source.metadata[i]),
+  };
 }
 
 function writeAtomic(path: string, bytes: Uint8Array): void {

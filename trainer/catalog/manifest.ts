@@ -1,8 +1,11 @@
 /**
  * The manifest of a custom catalog: one row per item, as CSV (a header row naming the columns)
  * or JSON Lines (one object per line). Columns: `id` (optional; derived from the path when
- * empty), `path` (the image, relative to the catalog folder), and optional `category`, `title`
- * and `url` (the item's picture on the shop's site; default the service's own image route).
+ * empty), `path` (the image, relative to the catalog folder), and optional `category` (or its
+ * alias `label`), `title`, `url` (the item's picture on the shop's site; default the service's
+ * own image route) and `split` (which part of a data set the row belongs to, for
+ * {@link selectSplit}). Other columns are ignored and listed in {@link ManifestText.ignored}, so
+ * that a shop's export (price, sku, ...) needs no rewriting.
  *
  * ```csv
  * id,path,category,title
@@ -21,8 +24,17 @@ export interface ManifestRow {
   category?: string;
   title?: string;
   url?: string;
+  /** The `split` column (e.g. `train`), when the manifest has one. */
+  split?: string;
   /** Row of the manifest it came from, 1-based. */
   row: number;
+}
+
+/** A parsed manifest: its rows, and the columns (or JSON keys) it has that nobody reads. */
+export interface ManifestText {
+  rows: ManifestRow[];
+  /** Column names ignored, in the order first seen. */
+  ignored: string[];
 }
 
 /** A stable item id: 1–128 characters of letters, digits, `.`, `_`, `-`, starting alnum. */
@@ -34,7 +46,7 @@ export const MAX_CATEGORY_CHARS = 64;
 /** Longest title, in characters. */
 export const MAX_TITLE_CHARS = 200;
 
-const COLUMNS = ['id', 'path', 'category', 'title', 'url'] as const;
+const COLUMNS = ['id', 'path', 'category', 'label', 'title', 'url', 'split'] as const;
 
 /** A manifest fault: `file`, `row` and the rule broken are in the message. */
 export class ManifestError extends Error {
@@ -47,7 +59,22 @@ export class ManifestError extends Error {
  * @throws ManifestError naming the row and the rule
  */
 export function parseManifest(text: string, file: string): ManifestRow[] {
+  return readManifest(text, file).rows;
+}
+
+/**
+ * Parses a manifest's text as {@link parseManifest} does, and also says which columns it
+ * ignored (for the tools to print, so that a misspelt `categroy` does not go unnoticed).
+ * @throws ManifestError naming the row and the rule
+ */
+export function readManifest(text: string, file: string): ManifestText {
   const records = /\.(jsonl|ndjson)$/i.test(file) ? jsonLines(text, file) : csvRecords(text, file);
+  const ignored = new Set<string>();
+  for (const [, fields] of records) {
+    for (const name of Object.keys(fields)) {
+      if (name !== '' && !(COLUMNS as readonly string[]).includes(name)) ignored.add(name);
+    }
+  }
   const rows = records.map(([row, fields]) => checkRow(fields, row, file));
   if (rows.length === 0) throw new ManifestError(`${file}: no items; a catalog needs at least one`);
   const seen = new Map<string, number>();
@@ -60,7 +87,44 @@ export function parseManifest(text: string, file: string): ManifestRow[] {
     }
     seen.set(r.id, r.row);
   }
-  return rows;
+  return { rows, ignored: [...ignored] };
+}
+
+/**
+ * The split of a row: its `split` column, or else the first folder of its path
+ * (`train/dress/a.jpg` is in `train`), or undefined for a path without a folder.
+ */
+export function splitOf(row: ManifestRow): string | undefined {
+  if (row.split !== undefined) return row.split;
+  const parts = row.path.split(/[\\/]/);
+  return parts.length > 1 ? parts[0] : undefined;
+}
+
+/**
+ * The rows of the named splits (see {@link splitOf}), in manifest order. Each split named must
+ * hold at least one row.
+ * @throws ManifestError naming the empty split and listing the splits the manifest has
+ */
+export function selectSplit(
+  rows: ManifestRow[],
+  splits: readonly string[],
+  file: string,
+): ManifestRow[] {
+  const counts = new Map<string, number>();
+  for (const r of rows) {
+    const split = splitOf(r);
+    if (split !== undefined) counts.set(split, (counts.get(split) ?? 0) + 1);
+  }
+  const missing = splits.find((s) => !counts.has(s));
+  if (missing !== undefined) {
+    const known = [...counts].sort(([a], [b]) => a.localeCompare(b));
+    const list = known.map(([name, n]) => `${name} (${n})`).join(', ') || 'none';
+    throw new ManifestError(
+      `${file}: no row is in split "${missing}"; a row's split is its split column, or the ` +
+        `first folder of its path. Splits here: ${list}`,
+    );
+  }
+  return rows.filter((r) => splits.includes(splitOf(r) ?? ''));
 }
 
 /** The id derived from an image path when the row has none: `shirts/a b.jpg` → `shirts-a-b`. */
@@ -103,7 +167,10 @@ function checkRow(fields: Fields, row: number, file: string): ManifestRow {
         'or "-" starting with a letter or digit',
     );
   }
-  const category = text('category');
+  if (text('category') !== undefined && text('label') !== undefined) {
+    throw new ManifestError(`${at}: both category and label; label is an alias, keep one`);
+  }
+  const category = text('category') ?? text('label');
   if (category !== undefined && category.length > MAX_CATEGORY_CHARS) {
     throw new ManifestError(`${at}: category has ${category.length} characters, the limit is 64`);
   }
@@ -115,7 +182,8 @@ function checkRow(fields: Fields, row: number, file: string): ManifestRow {
   if (url !== undefined && !/^(https?:\/\/|\/)/.test(url)) {
     throw new ManifestError(`${at}: url "${url.slice(0, 80)}" must start with http(s):// or /`);
   }
-  return { id, path, category, title, url, row };
+  const split = text('split');
+  return { id, path, category, title, url, split, row };
 }
 
 function jsonLines(text: string, file: string): Array<[number, Fields]> {
@@ -144,11 +212,9 @@ function csvRecords(text: string, file: string): Array<[number, Fields]> {
     throw new ManifestError(`${file}: empty; the first row names the columns`);
   const [headerRow, header] = lines[0];
   const names = header.map((h) => h.trim().toLowerCase());
-  const unknown = names.find((n) => !(COLUMNS as readonly string[]).includes(n));
-  if (unknown !== undefined) {
-    throw new ManifestError(
-      `${file} row ${headerRow}: unknown column "${unknown}"; columns are ${COLUMNS.join(', ')}`,
-    );
+  const repeated = names.find((n, i) => n !== '' && names.indexOf(n) !== i);
+  if (repeated !== undefined) {
+    throw new ManifestError(`${file} row ${headerRow}: column "${repeated}" appears twice`);
   }
   if (!names.includes('path')) {
     throw new ManifestError(`${file} row ${headerRow}: no "path" column; it names each image`);

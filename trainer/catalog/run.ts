@@ -5,6 +5,7 @@
  */
 import { Presets, SingleBar } from 'cli-progress';
 import { locateFashionMnist } from '../data/fashion-mnist.ts';
+import { locateManifest } from '../data/folder-images.ts';
 import {
   buildCatalogVersion,
   newVersionName,
@@ -13,7 +14,7 @@ import {
   type CatalogBuildSummary,
 } from './build.ts';
 import { fashionMnistCatalog } from './fashion-mnist.ts';
-import { folderCatalog, locateManifest } from './folder.ts';
+import { folderCatalog } from './folder.ts';
 import type { CatalogSource } from './types.ts';
 
 /** Options of {@link runCatalogBuild}. */
@@ -30,6 +31,8 @@ export interface CatalogRunOptions {
   catalog?: string;
   /** The manifest inside `catalog` (default: searched). */
   manifest?: string;
+  /** Only these splits of the manifest (its split column, or the first folder of each path). */
+  split?: string[];
   /** Only the first `limit` images of each Fashion-MNIST split. */
   limit?: number;
   /** Version name (default: from the clock). */
@@ -42,8 +45,12 @@ export interface CatalogRunOptions {
 
 /** Opens the catalog the options name. */
 export async function openCatalog(o: CatalogRunOptions): Promise<CatalogSource> {
-  if (o.catalog !== undefined)
-    return folderCatalog(o.catalog, locateManifest(o.catalog, o.manifest));
+  if (o.split !== undefined && o.catalog === undefined) {
+    throw new Error('--split selects rows of a --catalog manifest; pass --catalog DIR too');
+  }
+  if (o.catalog !== undefined) {
+    return folderCatalog(o.catalog, locateManifest(o.catalog, o.manifest), { split: o.split });
+  }
   return fashionMnistCatalog(locateFashionMnist(o.data), { limit: o.limit });
 }
 
@@ -55,6 +62,9 @@ export async function runCatalogBuild(o: CatalogRunOptions): Promise<CatalogBuil
   const prefix = o.prefix ?? 'catalog';
   const version = o.version ?? newVersionName();
   console.log(`catalog: ${source.name}; model ${model.sha256.slice(0, 12)}… (${o.model})`);
+  if (source.ignoredColumns?.length) {
+    console.log(`manifest: ignoring columns ${source.ignoredColumns.join(', ')}`);
+  }
   const bar = new SingleBar(
     { format: ' {stage} [{bar}] {value}/{total} {eta_formatted}', clearOnComplete: true },
     Presets.shades_classic,
@@ -79,6 +89,7 @@ export async function runCatalogBuild(o: CatalogRunOptions): Promise<CatalogBuil
     },
   });
   if (draw) bar.stop();
+  for (const s of summary.skipped) console.log(`skipped: ${s.path} (row ${s.row}): ${s.reason}`);
   if (o.publish !== false) publishVersion(o.site, prefix, version);
   const now = performance.now();
   const seconds = ((now - started) / 1000).toFixed(1);
@@ -87,7 +98,8 @@ export async function runCatalogBuild(o: CatalogRunOptions): Promise<CatalogBuil
     .slice(0, -1)
     .map(([name, at], i) => `${name}_s=${((marks[i + 1][1] - at) / 1000).toFixed(1)}`);
   console.log(
-    `index: version=${version} items=${summary.count} d=${summary.d} ` +
+    `index: version=${version} items=${summary.count} skipped=${summary.skipped.length} ` +
+      `d=${summary.d} ` +
       `index_bytes=${summary.indexBytes} image_bytes=${summary.imageBytes} ` +
       `published=${o.publish !== false} ${stages.join(' ')} elapsed_s=${seconds}`,
   );

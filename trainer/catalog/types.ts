@@ -6,6 +6,7 @@
 import type { InputSpec } from '../../core/image/index.ts';
 import type { ItemMetadata } from '../../core/index/index.ts';
 import type { PackedImage } from '../../edge/demo/image-pack.ts';
+import type { SkippedImage } from '../data/image-file.ts';
 
 /** Size of the pictures a catalog shows: every item's picture has this shape. */
 export type DisplayShape = Pick<PackedImage, 'width' | 'height' | 'channels'>;
@@ -16,6 +17,11 @@ export interface CatalogBatch {
   input: Float32Array;
   /** Uint8Array, size n·width·height·channels of {@link DisplayShape}, as the service shows. */
   display: Uint8Array;
+  /**
+   * Items of the range that could not be read (`index`: the item's index in the catalog);
+   * their input and display are zeros, and the build leaves them out.
+   */
+  skipped?: Array<SkippedImage & { index: number }>;
 }
 
 /** A catalog ready to be embedded and indexed. */
@@ -27,6 +33,8 @@ export interface CatalogSource {
   /** Metadata by item, same order as ids. */
   metadata: ItemMetadata[];
   display: DisplayShape;
+  /** Manifest columns nobody reads, for the build to mention. */
+  ignoredColumns?: string[];
   /** sha256 of each input file (data files, manifest), for staleness stamps. */
   fingerprints: string[];
   /** Items [start, end) prepared for a model whose input is `spec`. */

@@ -17,6 +17,14 @@ function positiveInt(name: string) {
   };
 }
 
+function splitList(value: string): string[] {
+  const names = value.split(',').map((s) => s.trim());
+  if (names.some((n) => n === '')) {
+    throw new InvalidArgumentError(`--split ${value} must be names separated by commas`);
+  }
+  return names;
+}
+
 const program = new Command('npm run index --')
   .description('Build a catalog version: embeddings, PQ index and item images')
   .requiredOption('--model <dir>', 'model directory (manifest.json + encoder.int8.onnx)')
@@ -24,6 +32,12 @@ const program = new Command('npm run index --')
   .option('--data <dir>', 'Fashion-MNIST directory (default: searched)')
   .option('--catalog <dir>', 'custom catalog: a folder of images with a CSV or JSONL manifest')
   .option('--manifest <file>', 'the manifest inside --catalog (default: manifest.csv|.jsonl)')
+  .option(
+    '--split <names>',
+    "only these splits of --catalog (comma-separated): the manifest's split column, " +
+      'or else the first folder of each path',
+    splitList,
+  )
   .option(
     '--limit <n>',
     'only the first n images of each Fashion-MNIST split',
@@ -40,6 +54,7 @@ const opts = program.opts<{
   data?: string;
   catalog?: string;
   manifest?: string;
+  split?: string[];
   limit?: number;
   version?: string;
   prefix: string;

@@ -2,6 +2,7 @@
  * The options of `npm run train`, parsed and checked in one place. Every error names the
  * option, the value and the rule, e.g. "--epochs 0: must be an integer from 1 to 1000".
  */
+import { basename, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { BACKEND_CHOICES, type BackendChoice } from '../backend.ts';
 import { DEFAULT_TRAIN_CONFIG } from '../train.ts';
@@ -55,6 +56,20 @@ export interface TrainOptions {
   whiten: number;
   backend: BackendChoice;
   verbose: boolean;
+  /** A catalog folder of images to train on instead of Fashion-MNIST. */
+  catalog?: string;
+  /** Its manifest (default: searched in the folder). */
+  manifest?: string;
+  /** Only these splits of its manifest. */
+  split?: string[];
+  /** Side of its square RGB training images, px. */
+  size?: number;
+  /** Largest relative saturation change of an RGB view (0: none). */
+  saturation: number;
+  /** Largest hue rotation of an RGB view, in half turns (0: none). */
+  hue: number;
+  /** Probability that an RGB view is grey. */
+  grey: number;
 }
 
 /**
@@ -105,6 +120,14 @@ function filterList(value: string): number[] {
     );
   }
   return list;
+}
+
+function splitList(value: string): string[] {
+  const names = value.split(',').map((s) => s.trim());
+  if (names.some((n) => n === '')) {
+    throw new OptionError(`--split ${value}: must be split names separated by commas, e.g. train`);
+  }
+  return names;
 }
 
 function learningRate(value: string): number {
@@ -185,6 +208,24 @@ function buildProgram(): Command {
       decimal('--erase', 0, 1, '0.5'),
       a.maxErase ?? 0,
     )
+    .option(
+      '--saturation <s>',
+      'largest saturation change of an RGB view, ×[1−s, 1+s] (0: none)',
+      decimal('--saturation', 0, 1, '0.5'),
+      a.maxSaturation ?? 0,
+    )
+    .option(
+      '--hue <h>',
+      'largest hue rotation of an RGB view, ±h·180° (0: none)',
+      decimal('--hue', 0, 1, '0.1'),
+      a.maxHue ?? 0,
+    )
+    .option(
+      '--grey <p>',
+      'probability that an RGB view is grey',
+      decimal('--grey', 0, 1, '0.2'),
+      a.grey ?? 0,
+    )
     .option('--flip', 'mirror views left–right at random', a.flip ?? false)
     .option('--no-flip', 'never mirror views')
     .option(
@@ -227,6 +268,18 @@ function buildProgram(): Command {
       new Option('--backend <name>', 'TensorFlow.js backend')
         .choices(BACKEND_CHOICES as string[])
         .default('auto'),
+    )
+    .option('--catalog <dir>', 'train on a folder of images with a manifest, not Fashion-MNIST')
+    .option('--manifest <file>', 'the manifest of --catalog (default: manifest.csv|.jsonl)')
+    .option(
+      '--split <names>',
+      "only these splits of --catalog: the manifest's split column, or each path's first folder",
+      splitList,
+    )
+    .option(
+      '--size <px>',
+      'side of the square RGB images of --catalog (default 64)',
+      integer('--size', 8, 512),
     )
     .option('--verbose', 'log details', false)
     .exitOverride()
@@ -275,5 +328,16 @@ export function parseTrainOptions(argv: string[]): TrainOptions | 'help' {
         'that a batch remains after holding out validation images',
     );
   }
-  return { ...o, out: o.out ?? `artifacts/models/fmnist-d${o.dim}` };
+  for (const flag of ['manifest', 'split', 'size'] as const) {
+    if (o[flag] !== undefined && o.catalog === undefined) {
+      throw new OptionError(`--${flag} applies to --catalog DIR; pass --catalog too`);
+    }
+  }
+  return { ...o, out: o.out ?? defaultOut(o) };
+}
+
+/** `artifacts/models/fmnist-d64`, or for a catalog `artifacts/models/<folder>-64px-d64`. */
+function defaultOut(o: Pick<TrainOptions, 'catalog' | 'size' | 'dim'>): string {
+  if (o.catalog === undefined) return `artifacts/models/fmnist-d${o.dim}`;
+  return `artifacts/models/${basename(resolve(o.catalog))}-${o.size ?? 64}px-d${o.dim}`;
 }

@@ -1,9 +1,10 @@
 /**
  * `npm run train -- --epochs N --batch B --dim D --seed S --out DIR [--data DIR] [--limit N]
  * [--resume] [--workers N] [--shift PX] [--noise STD] [--scale S] [--contrast J] [--[no-]flip]
- * [--invariance W] [--group N] [--filters LIST] [--backend NAME] [--verbose]`: trains the
- * autoencoder on Fashion-MNIST images (corruptions: trainer/data/augment.ts; the two-view
- * invariance term: trainer/train-objective.ts).
+ * [--invariance W] [--group N] [--filters LIST] [--backend NAME] [--verbose]
+ * [--catalog DIR [--manifest FILE] [--split NAMES] [--size PX]]`: trains the autoencoder on
+ * Fashion-MNIST images, or on the RGB photos of a catalog folder (trainer/train-data.ts;
+ * corruptions: trainer/data/augment.ts; the two-view invariance term: train-objective.ts).
  * Prints the backend, one parseable line per epoch, and a progress bar within each epoch (on a
  * terminal). Exit status: 0 done, 1 failure, 2 bad options.
  */
@@ -38,9 +39,18 @@ try {
   const backend = await initBackend(options.backend);
   console.log(`backend: ${backend.name} (${backend.package})`);
   if (options.verbose) console.log(`config: ${JSON.stringify(trainConfigOf(options))}`);
+  const loadingBar = new SingleBar(
+    { format: 'read images [{bar}] {value}/{total}, eta {eta}s', stream: process.stderr },
+    Presets.shades_classic,
+  );
   const command = ['npm run train --', ...process.argv.slice(2)].join(' ');
   await runTraining({ ...options, command }, backend, {
     line: (text) => console.log(text),
+    loading: (done, total) => {
+      if (done === 1) loadingBar.start(total, 0);
+      loadingBar.update(done);
+      if (done === total) loadingBar.stop();
+    },
     epochStart: (epoch, steps) => bar.start(steps, 0, { epoch, loss: '-' }),
     batch: (done, _total, loss) => bar.update(done, { loss: loss.toFixed(5) }),
     epochEnd: () => bar.stop(),

@@ -2,15 +2,19 @@
  * Seeded randomness and the corruptions the training views are made with.
  *
  * A view of a clean image is the image mirrored left–right (at random, with `flip`), zoomed
- * about its centre by up to ±`maxScale` (bilinear, zero fill), shifted by up to `maxShiftPx`
- * pixels in each direction (zero fill: the black background), with its contrast scaled by up to
- * ±`maxContrast`, a random rectangle of up to `maxErase` of each side blanked, plus Gaussian
- * pixel noise of standard deviation `noiseStd`, clipped to [0, 1].
+ * about its centre by up to ±`maxScale` (bilinear), shifted by up to `maxShiftPx` pixels in each
+ * direction (uncovered pixels take `fill`: 0, the black background of Fashion-MNIST, unless
+ * the images are photos padded with white), with its contrast scaled by up to
+ * ±`maxContrast`, a random rectangle of up to `maxErase` of each side set to `fill`, for RGB
+ * images with its saturation, hue and greyness drawn (colour.ts), plus Gaussian pixel noise of
+ * standard deviation `noiseStd`, clipped to [0, 1].
  * Its target is the clean image, mirrored as the view is but neither zoomed nor shifted.
  * Reconstructing the centred garment from a displaced, noisy view, and (with the invariance
  * term of trainer/train-objective.ts) embedding two views of one image alike, asks the encoder
  * for features that ignore these nuisances, which is what similarity search needs.
  */
+
+import { applyColour, type ColourDraw } from './colour.ts';
 
 /** A generator of uniform numbers in [0, 1). */
 export type Rng = () => number;
@@ -69,6 +73,17 @@ export interface AugmentConfig {
    * uniformly (0 = none, at most 1). The target stays whole: a masked reconstruction.
    */
   maxErase?: number;
+  /**
+   * Value of the pixels a shift or zoom uncovers, in [0, 1]: 0 (black, the background of
+   * Fashion-MNIST; the default) or 1 (white, the padding of photos fitted on white).
+   */
+  fill?: number;
+  /** Largest relative change of saturation (RGB only): chroma × [1 − s, 1 + s] (0 = none). */
+  maxSaturation?: number;
+  /** Largest hue rotation (RGB only), in half turns: ±h·180° (0 = none, at most 1). */
+  maxHue?: number;
+  /** Probability that a view is grey (RGB only; BT.601 luma in every channel; 0 = never). */
+  grey?: number;
 }
 
 /** Image geometry: `pixels` is NHWC row-major, size `count * height * width * channels`. */
@@ -91,6 +106,7 @@ interface ViewDraw {
   ex: number;
   eh: number;
   ew: number;
+  colour: ColourDraw;
 }
 
 function drawView(augment: AugmentConfig, rng: Rng): ViewDraw {
@@ -111,16 +127,24 @@ function drawView(augment: AugmentConfig, rng: Rng): ViewDraw {
     erase.ey = (1 - erase.eh) * rng();
     erase.ex = (1 - erase.ew) * rng();
   }
-  return { dy, dx, scale, flip, gain, ...erase };
+  const sat = augment.maxSaturation ?? 0;
+  const hue = augment.maxHue ?? 0;
+  const colour = {
+    saturation: sat > 0 ? 1 - sat + 2 * sat * rng() : 1,
+    hue: hue > 0 ? (2 * rng() - 1) * hue * Math.PI : 0,
+    grey: (augment.grey ?? 0) > 0 && rng() < (augment.grey ?? 0),
+  };
+  return { dy, dx, scale, flip, gain, ...erase, colour };
 }
 
-/** Sets the view's erased rectangle of `out` to 0, the background (one image, NHWC). */
-function erase(out: Float32Array, view: ViewDraw, h: number, w: number, c: number): void {
+/** Sets the view's erased rectangle of `out` to `fill` (one image, NHWC). */
+function erase(out: Float32Array, view: ViewDraw, h: number, w: number, fill: number) {
+  const c = out.length / (h * w);
   const y0 = Math.round(view.ey * h);
   const x0 = Math.round(view.ex * w);
   const y1 = Math.min(h, y0 + Math.round(view.eh * h));
   const x1 = Math.min(w, x0 + Math.round(view.ew * w));
-  for (let y = y0; y < y1; y++) out.fill(0, (y * w + x0) * c, (y * w + x1) * c);
+  for (let y = y0; y < y1; y++) out.fill(fill, (y * w + x0) * c, (y * w + x1) * c);
 }
 
 /** Writes `src` mirrored left–right into `out` (one image, NHWC). */
@@ -132,11 +156,18 @@ function mirror(src: Float32Array, out: Float32Array, h: number, w: number, c: n
   }
 }
 
-/** Writes `src` shifted by whole pixels (dy, dx) into `out`, zero fill (one image, NHWC). */
-function shift(src: Float32Array, out: Float32Array, view: ViewDraw, h: number, w: number) {
+/** Writes `src` shifted by whole pixels (dy, dx) into `out`, `fill` outside (one image, NHWC). */
+function shift(
+  src: Float32Array,
+  out: Float32Array,
+  view: ViewDraw,
+  h: number,
+  w: number,
+  fill: number,
+) {
   const c = src.length / (h * w);
   const { dy, dx } = view;
-  out.fill(0);
+  out.fill(fill);
   for (let y = Math.max(0, dy); y < Math.min(h, h + dy); y++) {
     const from = ((y - dy) * w + Math.max(0, -dx)) * c;
     const to = (y * w + Math.max(0, dx)) * c;
@@ -146,14 +177,21 @@ function shift(src: Float32Array, out: Float32Array, view: ViewDraw, h: number, 
 
 /**
  * Writes `src` zoomed by `view.scale` about the centre and shifted by (dy, dx) into `out`:
- * each output pixel samples the source bilinearly, zero outside (one image, NHWC).
+ * each output pixel samples the source bilinearly, `fill` outside (one image, NHWC).
  */
-function warp(src: Float32Array, out: Float32Array, view: ViewDraw, h: number, w: number) {
+function warp(
+  src: Float32Array,
+  out: Float32Array,
+  view: ViewDraw,
+  h: number,
+  w: number,
+  fill: number,
+) {
   const c = src.length / (h * w);
   const cy = (h - 1) / 2;
   const cx = (w - 1) / 2;
   const at = (y: number, x: number, k: number) =>
-    y < 0 || y >= h || x < 0 || x >= w ? 0 : src[(y * w + x) * c + k];
+    y < 0 || y >= h || x < 0 || x >= w ? fill : src[(y * w + x) * c + k];
   for (let y = 0; y < h; y++) {
     const sy = cy + (y - view.dy - cy) / view.scale;
     const y0 = Math.floor(sy);
@@ -184,12 +222,14 @@ function fillView(
   const view = drawView(augment, rng);
   if (view.flip) mirror(src, clean, h, w, c);
   else clean.set(src);
-  if (view.scale === 1) shift(clean, out, view, h, w);
-  else warp(clean, out, view, h, w);
+  const fill = augment.fill ?? 0;
+  if (view.scale === 1) shift(clean, out, view, h, w, fill);
+  else warp(clean, out, view, h, w, fill);
   if (view.gain !== 1) {
     for (let i = 0; i < out.length; i++) out[i] = Math.min(1, out[i] * view.gain);
   }
-  if (view.eh > 0) erase(out, view, h, w, c);
+  if (view.eh > 0) erase(out, view, h, w, fill);
+  if (c === 3) applyColour(out, view.colour);
   if (augment.noiseStd > 0) addNoise(out, augment.noiseStd, rng);
 }
 

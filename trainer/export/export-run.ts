@@ -1,8 +1,9 @@
 /**
  * One export as `npm run export` performs it: the trained encoder and its training manifest
- * from `--model DIR`, calibration and validation images drawn (seeded) from the Fashion-MNIST
- * training split, `exportEncoder`, the model directory written, then both files loaded back
- * through the shared loader and the fp32 file compared with TensorFlow.js on test images.
+ * from `--model DIR`, calibration and validation images drawn (seeded) from the images it was
+ * trained on (the Fashion-MNIST training split, or the catalog folder and split its manifest
+ * names), `exportEncoder`, the model directory written, then both files loaded back through the
+ * shared loader and the fp32 file compared with TensorFlow.js on held-apart images.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -13,6 +14,7 @@ import type { ModelManifest, PreprocessSpec } from '../../core/model/manifest.ts
 import type { ModelRuntime } from '../../core/model/runtime.ts';
 import { loadEncoder } from '../checkpoint.ts';
 import { loadImages, locateFashionMnist } from '../data/fashion-mnist.ts';
+import { loadFolderImages } from '../data/folder-images.ts';
 import { exportEncoder, MIN_CALIBRATION_IMAGES, type ExportResult } from './export.ts';
 import { buildManifest, FASHION_MNIST_PREPROCESS, writeModelDir } from './model-dir.ts';
 import { initNodeRuntime } from './ort-node.ts';
@@ -85,44 +87,108 @@ function tfjsEmbed(model: tf.LayersModel, nhwc: Float32Array, n: number, hwc: nu
   });
 }
 
-/** Seeded calibration and validation samples of the training split (28×28×1, NCHW = NHWC). */
-function sampleTraining(options: ExportRunOptions, dataDir: string) {
+/** NHWC images, size count·h·w·c, as NCHW (the ONNX layout); the same bytes when c = 1. */
+export function toNchw(nhwc: Float32Array, count: number, hwc: number[]): Float32Array {
+  const [h, w, c] = hwc;
+  if (c === 1) return nhwc;
+  const out = new Float32Array(nhwc.length);
+  const plane = h * w;
+  for (let n = 0; n < count; n++) {
+    const at = n * plane * c;
+    for (let p = 0; p < plane; p++) {
+      for (let k = 0; k < c; k++) out[at + k * plane + p] = nhwc[at + p * c + k];
+    }
+  }
+  return out;
+}
+
+/** Images an export is calibrated and checked on, NHWC, with where they came from. */
+interface ExportImages {
+  /** Float32Array, size count·h·w·c, NHWC, values in [0, 1]. */
+  pixels: Float32Array;
+  count: number;
+  hwc: number[];
+  file: string;
+  sha256: string;
+  /** Images apart from the training set for the parity check (NHWC), or undefined. */
+  parity?: { pixels: Float32Array; count: number };
+}
+
+/**
+ * The images the encoder was trained on: the catalog folder its training manifest names, read
+ * at the encoder's input size, or the Fashion-MNIST training split (parity: its test split).
+ */
+async function trainingImages(
+  options: ExportRunOptions,
+  training: Record<string, unknown>,
+  hwc: number[],
+): Promise<ExportImages> {
+  const data = (training.data ?? {}) as { catalog?: string; file?: string; split?: string[] };
+  if (data.catalog !== undefined && data.file !== undefined) {
+    if (hwc[0] !== hwc[1] || hwc[2] !== 3) {
+      throw new Error(`the encoder's input is ${hwc.join('×')}; a catalog model takes N×N×3`);
+    }
+    const set = await loadFolderImages(data.catalog, data.file, {
+      split: data.split ?? undefined,
+      size: hwc[0],
+    });
+    return { pixels: set.pixels, count: set.count, hwc, file: set.file, sha256: set.sha256 };
+  }
+  if (hwc.join() !== '28,28,1') {
+    throw new Error(
+      `the encoder's input is ${hwc.join('×')}; its training manifest names no catalog folder, ` +
+        'and Fashion-MNIST images are 28×28×1',
+    );
+  }
+  const dataDir = locateFashionMnist(options.data);
+  const train = loadImages(dataDir, 'train');
+  const test = loadImages(dataDir, 'test', { limit: PARITY_IMAGES });
+  return { ...train, hwc, parity: test };
+}
+
+/** Seeded calibration and validation samples of the training images, NCHW. */
+function sampleTraining(options: ExportRunOptions, set: ExportImages) {
   if (options.calibration < MIN_CALIBRATION_IMAGES) {
     throw new Error(`--calibration ${options.calibration}: at least ${MIN_CALIBRATION_IMAGES}`);
   }
-  const train = loadImages(dataDir, 'train');
-  const size = train.height * train.width * train.channels;
-  const picked = sampleIndices(train.count, options.calibration + options.validation, options.seed);
+  const size = set.hwc[0] * set.hwc[1] * set.hwc[2];
+  const wanted = options.calibration + options.validation;
+  if (wanted > set.count) {
+    throw new Error(
+      `--calibration ${options.calibration} + --validation ${options.validation} images ` +
+        `exceed the ${set.count} training images; lower them`,
+    );
+  }
+  const picked = sampleIndices(set.count, wanted, options.seed);
+  const batch = (indices: Int32Array) => ({
+    images: toNchw(gather(set.pixels, size, indices), indices.length, set.hwc),
+    n: indices.length,
+  });
   return {
-    train,
-    calibration: {
-      images: gather(train.pixels, size, picked.subarray(0, options.calibration)),
-      n: options.calibration,
-    },
-    validation: {
-      images: gather(train.pixels, size, picked.subarray(options.calibration)),
-      n: options.validation,
-    },
+    calibration: batch(picked.subarray(0, options.calibration)),
+    validation: batch(picked.subarray(options.calibration)),
   };
 }
 
 /**
  * Loads both written files through the shared loader and compares the fp32 one with
- * TensorFlow.js on PARITY_IMAGES test images; throws above PARITY_MAX_ABS_DIFF.
+ * TensorFlow.js on PARITY_IMAGES images (Fashion-MNIST's test images, or the first training
+ * images of a catalog); throws above PARITY_MAX_ABS_DIFF.
  */
 async function checkWritten(
   runtime: ModelRuntime,
   model: tf.LayersModel,
   manifest: ModelManifest,
   result: ExportResult,
-  dataDir: string,
+  set: ExportImages,
 ): Promise<number> {
-  const test = loadImages(dataDir, 'test', { limit: PARITY_IMAGES });
+  const size = set.hwc[0] * set.hwc[1] * set.hwc[2];
+  const count = Math.min(PARITY_IMAGES, set.parity?.count ?? set.count);
+  const pixels = (set.parity?.pixels ?? set.pixels).subarray(0, count * size);
   const fp32 = await loadModel(runtime, manifest, result.fp32, 'fp32');
   const int8 = await loadModel(runtime, manifest, result.int8, 'int8');
-  const hwc = [test.height, test.width, test.channels];
-  const reference = tfjsEmbed(model, test.pixels, test.count, hwc);
-  const diff = maxAbsDiff(await fp32.embed(test.pixels, test.count), reference);
+  const reference = tfjsEmbed(model, pixels, count, set.hwc);
+  const diff = maxAbsDiff(await fp32.embed(toNchw(pixels, count, set.hwc), count), reference);
   await Promise.all([fp32.release(), int8.release()]);
   if (!(diff <= PARITY_MAX_ABS_DIFF)) {
     throw new Error(
@@ -146,13 +212,9 @@ export async function runExport(
   }
   const model = await loadEncoder(options.model);
   const [, h, w, c] = model.inputs[0].shape as number[];
-  if (c !== 1 || h !== 28 || w !== 28) {
-    throw new Error(
-      `the encoder's input is ${h}×${w}×${c}; calibration uses Fashion-MNIST images, 28×28×1`,
-    );
-  }
-  const dataDir = locateFashionMnist(options.data);
-  const { train, calibration, validation } = sampleTraining(options, dataDir);
+  const set = await trainingImages(options, training, [h, w, c]);
+  report(`calibration images: ${set.count} from ${set.file} (sha256 ${set.sha256.slice(0, 12)}…)`);
+  const { calibration, validation } = sampleTraining(options, set);
   const runtime = initNodeRuntime();
   const result = await exportEncoder(model, {
     runtime,
@@ -165,7 +227,7 @@ export async function runExport(
     (training.preprocess as PreprocessSpec | undefined) ?? FASHION_MNIST_PREPROCESS;
   const provenance = {
     ...provenanceOf(options.model, training),
-    calibrationData: { file: train.file, sha256: train.sha256, seed: options.seed },
+    calibrationData: { file: set.file, sha256: set.sha256, seed: options.seed },
   };
   const manifest = await buildManifest(result, { preprocess, inputRange: INPUT_RANGE, provenance });
   writeModelDir(options.out, manifest, result, options.fp32Out);
@@ -176,9 +238,11 @@ export async function runExport(
     );
   }
   report(`chosen: ${manifest.quantization.calibration.method}`);
-  const diff = await checkWritten(runtime, model, manifest, result, dataDir);
+  const diff = await checkWritten(runtime, model, manifest, result, set);
+  const which = set.parity ? 'test' : 'training';
   report(
-    `fp32 vs TensorFlow.js on ${PARITY_IMAGES} test images: max abs diff ${diff.toExponential(2)}`,
+    `fp32 vs TensorFlow.js on ${PARITY_IMAGES} ${which} images: max abs diff ` +
+      diff.toExponential(2),
   );
   const { int8: i8, fp32: f32 } = manifest.files;
   report(

@@ -2,6 +2,7 @@
 // The similar-items widget as a shop page would embed it. It uses only the public API:
 // GET /v1/index, GET /v1/items/{id}, GET /v1/items/{id}/similar, GET /v1/items/{id}/image,
 // POST /v1/search/vector (a random unit vector picks a random item) and POST /v1/search/image.
+// `?catalog=NAME` shows a named catalog instead: the same routes under /v1/catalogs/NAME.
 
 const $ = (id) => document.getElementById(id);
 const els = {
@@ -22,6 +23,9 @@ const els = {
   version: $('version'),
 };
 let info;
+/** Base path of the catalog shown: the default one, or `?catalog=NAME`. */
+const CATALOG = new URLSearchParams(location.search).get('catalog');
+const API = CATALOG ? `/v1/catalogs/${encodeURIComponent(CATALOG)}` : '/v1';
 /** A random item is drawn from the neighbours of a random direction, this many. */
 const RANDOM_POOL = 50;
 
@@ -48,7 +52,7 @@ function randomVector(d) {
 async function searchVector(k, category) {
   const query = { vector: randomVector(info.d), k };
   if (category) query.category = category;
-  const { body } = await api('/v1/search/vector', {
+  const { body } = await api(`${API}/search/vector`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify(query),
@@ -57,7 +61,7 @@ async function searchVector(k, category) {
 }
 
 async function loadCategories() {
-  const { body } = await api('/v1/categories');
+  const { body } = await api(`${API}/categories`);
   for (const { name, count } of body.categories) {
     els.category.add(new Option(`${name} (${count.toLocaleString()})`, name));
   }
@@ -84,7 +88,7 @@ function card(hit) {
   li.dataset.id = hit.id;
   li.dataset.score = String(hit.score);
   const img = document.createElement('img');
-  img.src = `/v1/items/${encodeURIComponent(hit.id)}/image`;
+  img.src = `${API}/items/${encodeURIComponent(hit.id)}/image`;
   img.alt = hit.metadata.title ?? hit.id;
   img.loading = 'lazy';
   const meta = document.createElement('div');
@@ -111,7 +115,8 @@ function renderHits(result, ms, timing) {
   els.grid.replaceChildren(...result.hits.map(card));
   els.grid.dataset.ids = result.hits.map((h) => h.id).join(',');
   els.timing.textContent = describeTiming(ms, timing);
-  els.version.textContent = `catalog ${result.version} · ${info.count.toLocaleString()} items`;
+  const count = info.count.toLocaleString();
+  els.version.textContent = `${CATALOG ?? 'catalog'} ${result.version} · ${count} items`;
 }
 
 function k() {
@@ -121,7 +126,7 @@ function k() {
 async function showItem(id) {
   setStatus('');
   try {
-    const path = `/v1/items/${encodeURIComponent(id)}`;
+    const path = `${API}/items/${encodeURIComponent(id)}`;
     const [{ body: item }, similar] = await Promise.all([
       api(path),
       api(`${path}/similar?k=${k()}`),
@@ -159,7 +164,7 @@ async function searchPhoto(file) {
   setStatus(`Searching with ${file.name}…`);
   try {
     const type = file.type || 'application/octet-stream';
-    const result = await api(`/v1/search/image?k=${k()}`, {
+    const result = await api(`${API}/search/image?k=${k()}`, {
       method: 'POST',
       headers: { 'Content-Type': type },
       body: file,
@@ -205,7 +210,7 @@ function wire() {
 async function main() {
   wire();
   try {
-    ({ body: info } = await api('/v1/index'));
+    ({ body: info } = await api(`${API}/index`));
   } catch (err) {
     setStatus(`The service is not ready: ${err.message}`, true);
     return;

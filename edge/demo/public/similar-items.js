@@ -1,5 +1,6 @@
 /* global HTMLElement, customElements, CustomEvent, document, fetch, URL */
 // <similar-items item="fm-test-00042" k="6" api="https://similar.example.com"></similar-items>
+// (with catalog="clothing", the items of that named catalog: /v1/catalogs/clothing/…)
 // A drop-in "you may also like" strip for a shop's product page: it asks the service's public
 // API for the k items most similar to `item` and shows them with their pictures and scores.
 // Clicking one fires a `similar-items:select` event (detail: the hit); call
@@ -19,7 +20,7 @@ const STYLE = `
 `;
 
 class SimilarItems extends HTMLElement {
-  static observedAttributes = ['item', 'k', 'category', 'api'];
+  static observedAttributes = ['item', 'k', 'category', 'api', 'catalog'];
 
   constructor() {
     super();
@@ -39,10 +40,16 @@ class SimilarItems extends HTMLElement {
     return new URL(this.getAttribute('api') ?? '/', document.baseURI);
   }
 
+  /** Path of the catalog's routes, relative to the base: `v1` or `v1/catalogs/NAME`. */
+  routes() {
+    const name = this.getAttribute('catalog');
+    return name ? `v1/catalogs/${encodeURIComponent(name)}` : 'v1';
+  }
+
   async load() {
     const item = this.getAttribute('item');
     if (!item) return;
-    const url = new URL(`v1/items/${encodeURIComponent(item)}/similar`, this.base());
+    const url = new URL(`${this.routes()}/items/${encodeURIComponent(item)}/similar`, this.base());
     url.searchParams.set('k', this.getAttribute('k') ?? '6');
     const category = this.getAttribute('category');
     if (category) url.searchParams.set('category', category);
@@ -65,7 +72,10 @@ class SimilarItems extends HTMLElement {
     const li = document.createElement('li');
     li.dataset.id = hit.id;
     const img = document.createElement('img');
-    img.src = new URL(`v1/items/${encodeURIComponent(hit.id)}/image`, this.base()).href;
+    img.src = new URL(
+      `${this.routes()}/items/${encodeURIComponent(hit.id)}/image`,
+      this.base(),
+    ).href;
     img.alt = hit.metadata.title ?? hit.id;
     const name = document.createElement('span');
     name.textContent = hit.metadata.title ?? hit.metadata.category ?? hit.id;
