@@ -6,8 +6,8 @@
  * `reports/eval.json`, `reports/eval.png` and BENCHMARKS.md's `quality` section.
  *
  * An evaluation returns an `EvalReport` (scripts/eval/types.ts) and the writers here take any
- * report: another catalog's evaluation (a folder of photos) plugs in as one more module chosen
- * by a `--catalog <name>` option, with the options of its own protocol.
+ * report. `npm run eval -- --catalog clothing|DIR ...` evaluates a folder catalog instead
+ * (scripts/eval-catalog.ts, the same as `npm run eval:catalog`).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -93,6 +93,11 @@ async function writeOutputs(report: EvalReport, run: RunInfo, opts: EvalOptions,
 }
 
 const argv = process.argv.slice(2);
+if (argv.some((a) => a === '--catalog' || a.startsWith('--catalog='))) {
+  // A folder catalog has its own protocol and options; that script reads process.argv.
+  await import('./eval-catalog.ts');
+  process.exit(process.exitCode ?? 0);
+}
 const opts = parseOptions(argv);
 const started = new Date();
 const git = gitState(REPO_ROOT);

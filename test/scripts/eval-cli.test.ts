@@ -50,6 +50,12 @@ describe('npm run eval', () => {
     expect(base.stderr).toContain('--base=50 must be a whole number from 100 to 60000');
   });
 
+  it('hands --catalog to the folder-catalog evaluation', () => {
+    const run = evalCli('--catalog', OUT, '--no-write');
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('eval:catalog: pass --model DIR');
+  });
+
   it('refuses an --fp32-model folder that lacks the fp32 file', () => {
     const run = evalCli('--model', MODEL, '--fp32-model', OUT, '--no-write');
     expect(run.status).not.toBe(0);
