@@ -98,17 +98,7 @@ function npmRun(script: string, args: string[]): void {
 function retrain(data: string): void {
   const trained = join(REPO_ROOT, 'artifacts', 'models', 'retrain');
   npmRun('train', ['--data', data, '--out', trained]);
-  const fp32 = join(trained, 'onnx-fp32');
-  npmRun('export', [
-    '--model',
-    trained,
-    '--data',
-    data,
-    '--out',
-    DEFAULT_MODEL_DIR,
-    '--fp32-out',
-    fp32,
-  ]);
+  npmRun('export', ['--model', trained, '--data', data, '--out', DEFAULT_MODEL_DIR]);
 }
 
 /** sha256 of the four Fashion-MNIST files: the data part of the stamp. */
