@@ -4,7 +4,9 @@ import { parseTrainOptions, trainHelp } from '../../trainer/cli/options.ts';
 describe('npm run train options', () => {
   it('resolves defaults, and --out from --dim', () => {
     expect(parseTrainOptions(['--dim', '32', '--seed', '5'])).toMatchObject({
-      epochs: 10,
+      epochs: 30,
+      whiten: 0.75,
+      shift: 1,
       batch: 128,
       dim: 32,
       seed: 5,
