@@ -37,7 +37,8 @@ const COMPATIBILITY_DATE = '2026-04-01';
 /** Workers plan limits on the compressed bundle, in bytes (see the report's note). */
 const PLAN_LIMITS_GZIP_BYTES = { free: 3 * 2 ** 20, paid: 10 * 2 ** 20 };
 const CONCURRENCIES = [1, 16];
-const WARMUP_REQUESTS = 30;
+/** Requests before each timed run, on one connection: the isolate's JIT warms up (30 did not). */
+const WARMUP_REQUESTS = 200;
 const START_TIMEOUT_MS = 120_000;
 const QUIET_ENV = { CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false' };
 
@@ -53,8 +54,8 @@ interface LoadResult {
   p99: number;
   rps: number;
   count: number;
-  /** Answers other than 200, by status (0: the connection failed). */
-  failures: Map<number, number>;
+  /** Answers other than 200, by HTTP status or, when no answer came, the socket error code. */
+  failures: Map<string, number>;
 }
 interface Server {
   base: string;
@@ -242,8 +243,8 @@ function accepts(port: number): Promise<boolean> {
 
 // ---- load -----------------------------------------------------------------------------------
 
-/** One request; resolves with its status, 0 when the connection failed. */
-function send(agent: Agent, base: string, call: Call): Promise<number> {
+/** One request; resolves with its status, or the socket error's code when none came. */
+function send(agent: Agent, base: string, call: Call): Promise<number | string> {
   return new Promise((done) => {
     const headers: Record<string, string | number> = {};
     if (call.type) headers['content-type'] = call.type;
@@ -252,7 +253,7 @@ function send(agent: Agent, base: string, call: Call): Promise<number> {
       res.resume();
       res.on('end', () => done(res.statusCode ?? 0));
     });
-    req.on('error', () => done(0));
+    req.on('error', (e: NodeJS.ErrnoException) => done(e.code ?? e.message));
     req.end(call.body);
   });
 }
@@ -267,7 +268,7 @@ async function runLoad(
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   for (let i = 0; i < WARMUP_REQUESTS; i++) await send(agent, base, calls[i % calls.length]);
   const latencies: number[] = [];
-  const failures = new Map<number, number>();
+  const failures = new Map<string, number>();
   let next = 0;
   const started = performance.now();
   const worker = async () => {
@@ -276,7 +277,7 @@ async function runLoad(
       const t = performance.now();
       const status = await send(agent, base, call);
       latencies.push(performance.now() - t);
-      if (status !== 200) failures.set(status, (failures.get(status) ?? 0) + 1);
+      if (status !== 200) failures.set(String(status), (failures.get(String(status)) ?? 0) + 1);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
@@ -403,7 +404,7 @@ async function measureTarget(target: Target, server: Server, ms: number): Promis
   for (const [name, calls] of await scenarios(server.base)) {
     for (const c of CONCURRENCIES) {
       const r = await runLoad(server.base, calls, c, ms);
-      const failed = [...r.failures].map(([status, n]) => `${n} × ${status || 'reset'}`);
+      const failed = [...r.failures].map(([status, n]) => `${n} × ${status}`);
       const errors = failed.length > 0 ? ` (${failed.join(', ')})` : '';
       const figures = `${fixed(r.p50)} | ${fixed(r.p99)} | ${fixed(r.rps, 0)} | ${r.count}`;
       load.push(`| ${label} | ${name} | ${c} | ${figures}${errors} |`);
