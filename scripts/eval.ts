@@ -101,11 +101,18 @@ if (argv.some((a) => a === '--catalog' || a.startsWith('--catalog='))) {
 const opts = parseOptions(argv);
 const started = new Date();
 const git = gitState(REPO_ROOT);
-const report = await evalFashionMnist({
-  ...opts,
-  progress: process.stderr.isTTY === true,
-  log: (line) => console.error(line),
-});
+let report: EvalReport;
+try {
+  report = await evalFashionMnist({
+    ...opts,
+    progress: process.stderr.isTTY === true,
+    log: (line) => console.error(line),
+  });
+} catch (err) {
+  // Missing data or model files, a bad model: one line, as the other commands print them.
+  console.error(`eval: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+}
 const run: RunInfo = {
   command: argv.length > 0 ? `npm run eval -- ${argv.join(' ')}` : 'npm run eval',
   ...git,

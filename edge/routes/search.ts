@@ -8,6 +8,7 @@ import { IMAGE_MEDIA_TYPES, preprocessImage } from '../../core/image/index.ts';
 import { catalogOf, modelOf, servedCatalog, type AppContext, type AppEnv } from '../app.ts';
 import { mediaTypeOf, readBodyLimited, readJsonText } from '../body.ts';
 import type { LoadedCatalog } from '../catalog/load.ts';
+import { MAX_BATCH_QUERIES } from '../config.ts';
 import { ApiError, errorBody } from '../errors.ts';
 import {
   BatchResultSchema,
@@ -75,7 +76,10 @@ const vector = createRoute({
 const batch = createRoute({
   method: 'post',
   path: '/v1/search/batch',
-  summary: 'Several searches by item id and/or vector in one call (up to MAX_BATCH_QUERIES)',
+  summary: 'Several searches by item id and/or vector in one call',
+  description:
+    `At most ${MAX_BATCH_QUERIES} queries by default (the MAX_BATCH_QUERIES setting); more ` +
+    'is a 422 `invalid_body` error that names the limit.',
   middleware: [jsonBody],
   request: {
     body: { required: true, content: { 'application/json': { schema: BatchSearchSchema } } },

@@ -11,6 +11,8 @@ import {
 import { nodeDecoder } from '../core/image/helpers.ts';
 import { writeFolderCatalog } from './folder-fixture.ts';
 
+/** A 1×1 GIF89a image. */
+const GIF_1X1 = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
 const dir = mkdtempSync(join(tmpdir(), 'folder-images-'));
 let paths: string[] = [];
 
@@ -18,7 +20,12 @@ beforeAll(async () => {
   paths = await writeFolderCatalog(dir, 6, () => 'x');
   const png = readFileSync(join(dir, paths[0]));
   writeFileSync(join(dir, 'train', 'cut.png'), png.subarray(0, png.length - 30));
-  appendFileSync(join(dir, 'manifest.csv'), 'train/cut.png,train,x\ntrain/gone.jpg,train,x\n');
+  // A GIF (a format the catalog does not read) is skipped by its content, whatever its name.
+  writeFileSync(join(dir, 'train', 'anim.gif'), GIF_1X1);
+  appendFileSync(
+    join(dir, 'manifest.csv'),
+    'train/cut.png,train,x\ntrain/gone.jpg,train,x\ntrain/anim.gif,train,x\n',
+  );
 });
 
 describe('loadFolderImages', () => {
@@ -43,6 +50,7 @@ describe('loadFolderImages', () => {
     expect(set.skipped).toEqual([
       { path: 'train/cut.png', row: 8, reason: expect.stringMatching(/corrupt or truncated/) },
       { path: 'train/gone.jpg', row: 9, reason: 'no such file' },
+      { path: 'train/anim.gif', row: 10, reason: expect.stringMatching(/image is gif; send JPEG/) },
     ]);
   });
 

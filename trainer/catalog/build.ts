@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { buildIndex, writeIndex, type BuildOptions } from '../../core/index/index.ts';
 import { loadModel, parseModelManifest, type ModelManifest } from '../../core/model/index.ts';
 import { inputChw } from '../../core/model/manifest.ts';
+import { readModelManifestText } from '../export/model-dir.ts';
 import { catalogVersionFiles, versionPointer } from '../../edge/catalog/layout.ts';
 import { imagePackFiles, recordBytes } from '../../edge/demo/image-pack.ts';
 import type { SkippedImage } from '../data/image-file.ts';
@@ -36,11 +37,17 @@ const SMALL_CATALOG = 4096;
 
 /**
  * The index settings of a catalog of `count` items: {@link INDEX_OPTIONS}, or under
- * SMALL_CATALOG items M = 8 (nbits 8 from 256 items, else 4) with a float16 re-rank store.
+ * SMALL_CATALOG items M = 8 with a float16 re-rank store and nbits 8 from 256 items, 4 from 16,
+ * and below that the most bits whose ksub = 2^nbits centroids the items can train.
+ * @throws RangeError for fewer than 2 items (no codebook can be trained)
  */
 export function indexOptionsFor(count: number): BuildOptions {
   if (count >= SMALL_CATALOG) return { ...INDEX_OPTIONS };
-  return { ...INDEX_OPTIONS, M: 8, nbits: count >= 256 ? 8 : 4, refine: 'float16' };
+  if (count < 2) {
+    throw new RangeError(`a catalog of ${count} item(s) is too small to index; give at least 2`);
+  }
+  const nbits = count >= 256 ? 8 : count >= 16 ? 4 : Math.floor(Math.log2(count));
+  return { ...INDEX_OPTIONS, M: 8, nbits, refine: 'float16' };
 }
 
 /** What a build reports as it goes. */
@@ -61,7 +68,7 @@ export interface ModelFiles {
 
 /** Reads `dir/manifest.json` and its int8 encoder. */
 export function readModelDir(dir: string): ModelFiles {
-  const json = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as ModelFiles['json'];
+  const json = JSON.parse(readModelManifestText(dir)) as ModelFiles['json'];
   const manifest = parseModelManifest(json);
   const bytes = new Uint8Array(readFileSync(join(dir, manifest.files.int8.path)));
   return { manifest, json, bytes, sha256: manifest.files.int8.sha256 };

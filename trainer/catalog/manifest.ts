@@ -39,8 +39,6 @@ export interface ManifestText {
 
 /** A stable item id: 1–128 characters of letters, digits, `.`, `_`, `-`, starting alnum. */
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-/** Image files a catalog may hold. */
-export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.webp'] as const;
 /** Longest category, in characters (the edge's query limit). */
 export const MAX_CATEGORY_CHARS = 64;
 /** Longest title, in characters. */
@@ -153,11 +151,6 @@ function checkRow(fields: Fields, row: number, file: string): ManifestRow {
   if (isAbsolute(path) || path.split(/[\\/]/).includes('..')) {
     throw new ManifestError(
       `${at}: path "${rawPath}" leaves the catalog folder; use a relative path`,
-    );
-  }
-  if (!(IMAGE_EXTENSIONS as readonly string[]).includes(extname(path).toLowerCase())) {
-    throw new ManifestError(
-      `${at}: path "${rawPath}" is not ${IMAGE_EXTENSIONS.join(', ')}; those are the formats read`,
     );
   }
   const id = text('id') ?? idFromPath(path);

@@ -2,7 +2,7 @@
  * Writes a model directory (docs/design.md, "Model directories"): `encoder.fp32.onnx`,
  * `encoder.int8.onnx` and the model manifest `manifest.json`, and reads one back.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { sha256Hex } from '../../core/model/loader.ts';
@@ -113,8 +113,20 @@ export function readModelDir(
   variant: ModelVariant,
   fp32Dir = dir,
 ): { manifest: ModelManifest; bytes: Uint8Array } {
-  const text = readFileSync(join(dir, MODEL_FILES.manifest), 'utf8');
-  const manifest = parseModelManifest(JSON.parse(text));
+  const manifest = parseModelManifest(JSON.parse(readModelManifestText(dir)));
   const file = join(variant === 'fp32' ? fp32Dir : dir, manifest.files[variant].path);
+  if (!existsSync(file)) throw new Error(`${dir}: the manifest names ${file}, which is missing`);
   return { manifest, bytes: new Uint8Array(readFileSync(file)) };
+}
+
+/** The text of `dir/manifest.json`; a missing file is an error that says what a model dir is. */
+export function readModelManifestText(dir: string): string {
+  const path = join(dir, MODEL_FILES.manifest);
+  if (!existsSync(path)) {
+    throw new Error(
+      `${dir}: no ${MODEL_FILES.manifest} there; a model directory is what ` +
+        '`npm run export -- --out DIR` writes (e.g. models/default)',
+    );
+  }
+  return readFileSync(path, 'utf8');
 }
