@@ -77,7 +77,34 @@ export function readImageHeader(bytes: Uint8Array, limits: ImageLimits): ImageHe
     throw new ImageError('image_undecodable', `the header declares ${width}×${height} px`);
   }
   checkLimits(width, height, limits);
+  if (format === 'jpeg' && jpegComponents(bytes) === 4) {
+    throw new ImageError(
+      'unsupported_image_type',
+      'the jpeg image is CMYK (4 colour components); send an RGB or greyscale JPEG',
+    );
+  }
   return { format, width, height };
+}
+
+/**
+ * The colour components of a JPEG's frame header (SOF0–SOF15 but DHT, JPG and DAC), read by
+ * walking the marker segments; undefined when no frame header comes before the scan.
+ */
+export function jpegComponents(bytes: Uint8Array): number | undefined {
+  let at = 2; // after SOI
+  while (at + 9 < bytes.length && bytes[at] === 0xff) {
+    const marker = bytes[at + 1];
+    if (marker === 0xff) {
+      at += 1; // fill byte
+      continue;
+    }
+    if (marker === 0xda) return undefined; // start of scan: no frame header before it
+    const length = (bytes[at + 2] << 8) | bytes[at + 3];
+    const isFrame = marker >= 0xc0 && marker <= 0xcf && ![0xc4, 0xc8, 0xcc].includes(marker);
+    if (isFrame) return bytes[at + 9];
+    at += 2 + length;
+  }
+  return undefined;
 }
 
 function checkLimits(width: number, height: number, limits: ImageLimits): void {

@@ -6,7 +6,12 @@ export { CODEC_WASM_SPECIFIERS, createImageDecoder } from './codecs.ts';
 export type { CodecWasmModules, ImageDecoder, RgbaImage } from './codecs.ts';
 export { ImageError } from './errors.ts';
 export type { ImageErrorCode } from './errors.ts';
-export { DEFAULT_IMAGE_LIMITS, IMAGE_MEDIA_TYPES, readImageHeader } from './format.ts';
+export {
+  DEFAULT_IMAGE_LIMITS,
+  IMAGE_MEDIA_TYPES,
+  jpegComponents,
+  readImageHeader,
+} from './format.ts';
 export type { ImageFormat, ImageHeader, ImageLimits } from './format.ts';
 export { readOrientation } from './orientation.ts';
 export { pixelsToInput, preprocessImage } from './preprocess.ts';

@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   DEFAULT_IMAGE_LIMITS,
   ImageError,
+  jpegComponents,
   pixelsToInput,
   preprocessImage,
   readImageHeader,
@@ -73,6 +74,26 @@ describe('readImageHeader', () => {
     const text = new TextEncoder().encode('hello');
     expect(await codeOf(() => readImageHeader(text, DEFAULT_IMAGE_LIMITS))).toBe(
       'image_undecodable',
+    );
+  });
+});
+
+describe('jpegComponents', () => {
+  it('reads 3 from an RGB JPEG, and a CMYK frame header is refused as unsupported', async () => {
+    expect(jpegComponents(jpeg)).toBe(3);
+    // The same file with its frame header saying 4 components, as a CMYK JPEG's does.
+    const cmyk = jpeg.slice();
+    let at = 2;
+    while (!(cmyk[at + 1] >= 0xc0 && cmyk[at + 1] <= 0xc2)) {
+      at += 2 + ((cmyk[at + 2] << 8) | cmyk[at + 3]);
+    }
+    cmyk[at + 9] = 4;
+    expect(jpegComponents(cmyk)).toBe(4);
+    expect(() => readImageHeader(cmyk, DEFAULT_IMAGE_LIMITS)).toThrow(
+      'the jpeg image is CMYK (4 colour components); send an RGB or greyscale JPEG',
+    );
+    expect(await codeOf(() => readImageHeader(cmyk, DEFAULT_IMAGE_LIMITS))).toBe(
+      'unsupported_image_type',
     );
   });
 });
