@@ -54,6 +54,8 @@ const opts = program.opts<{ data?: string; write: boolean; whiten: number[] }>()
 const dirs = program.args;
 
 interface TrainingManifest {
+  /** False until the run's last epoch (and its whitening) is done. */
+  complete: boolean;
   config: TrainConfig;
   data: { count: number };
   history: { imagesPerSecond: number; elapsedSeconds: number; valLoss: number }[];
@@ -80,6 +82,20 @@ function settings(m: TrainingManifest): string {
   const c = m.config;
   const steps = `batch ${c.batchSize}, lr ${c.learningRate} ×${c.learningRateDecay}/epoch`;
   return `${term}${head}; ${views.join(', ')}; filters ${model.filters.join(',')}; ${steps}`;
+}
+
+// Every run must be finished before any is scored: a run in progress has no whitening yet.
+const manifests = new Map<string, TrainingManifest>();
+for (const dir of dirs) {
+  const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as TrainingManifest;
+  if (!m.complete) {
+    console.error(
+      `eval:attempts: ${dir} is a run still in progress or stopped (${m.history.length} of ` +
+        `${m.config.epochs} epochs); finish it (npm run train -- --resume --out ${dir}) first`,
+    );
+    process.exit(1);
+  }
+  manifests.set(dir, m);
 }
 
 await initBackend('wasm');
@@ -123,7 +139,7 @@ function scoreRow(name: string, m: TrainingManifest, q: Float32Array, c: Float32
 
 const lines: string[] = [];
 for (const dir of dirs) {
-  const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as TrainingManifest;
+  const m = manifests.get(dir)!;
   const encoder = await loadEncoder(dir);
   const q = embedImages(encoder, queries);
   const c = embedImages(encoder, catalog);
