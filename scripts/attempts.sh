@@ -12,10 +12,12 @@ short=(--limit 20000 --epochs 4 --whiten 0)
 strong=(--shift 3 --scale 0.15 --contrast 0.3 --flip)
 
 # Trains a run unless a finished one is there (a run's manifest says "complete": false until
-# its last epoch).
+# its last epoch and whitening), and adds it to the runs to score.
+dirs=()
 run() {
   local name=$1
   shift
+  dirs+=("$out/$name")
   grep -qs '"complete": *true' "$out/$name/manifest.json" && return
   npm run --silent train -- --out "$out/$name" "$@"
 }
@@ -31,8 +33,5 @@ run uniform-full-20 --epochs 20 --invariance 0.1
 run infonce-full-20-strong --epochs 20 --invariance 0.1 --contrastive infonce --projector 128 \
   "${strong[@]}"
 
-dirs=("$out"/recon-20k "$out"/recon-20k-erase "$out"/uniform-20k "$out"/uniform-20k-strong
-  "$out"/infonce-20k-strong "$out"/recon-full-8 "$out"/uniform-full-20
-  "$out"/infonce-full-20-strong)
 [ -f artifacts/models/fmnist-d64/manifest.json ] && dirs+=(artifacts/models/fmnist-d64)
 npm run --silent eval:attempts -- --whiten 0.5,0.75 "${dirs[@]}"

@@ -84,7 +84,7 @@ function settings(m: TrainingManifest): string {
   return `${term}${head}; ${views.join(', ')}; filters ${model.filters.join(',')}; ${steps}`;
 }
 
-// Every run must be finished before any is scored: a run in progress has no whitening yet.
+// Every run must be finished before any is scored (a run in progress may lack its whitening).
 const manifests = new Map<string, TrainingManifest>();
 for (const dir of dirs) {
   const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as TrainingManifest;

@@ -232,7 +232,9 @@ function writeManifest(
   const manifest = {
     format: TRAINING_MANIFEST_FORMAT,
     updatedAt: new Date().toISOString(),
-    complete: state.epoch >= config.epochs,
+    // Done when the last epoch is, and its whitening too when one is asked for.
+    complete:
+      state.epoch >= config.epochs && ((config.whiten ?? 0) === 0 || whitenedOn !== undefined),
     seed: config.seed,
     command,
     config,

@@ -86,11 +86,17 @@ export function readImageHeader(bytes: Uint8Array, limits: ImageLimits): ImageHe
   return { format, width, height };
 }
 
-/**
- * The colour components of a JPEG's frame header (SOF0–SOF15 but DHT, JPG and DAC), read by
- * walking the marker segments; undefined when no frame header comes before the scan.
- */
+/** The colour components of a JPEG's frame header; undefined when it has none. */
 export function jpegComponents(bytes: Uint8Array): number | undefined {
+  const at = jpegFrameOffset(bytes);
+  return at === undefined ? undefined : bytes[at + 9];
+}
+
+/**
+ * Where a JPEG's frame header (SOF0–SOF15 but DHT, JPG and DAC) starts, found by walking the
+ * marker segments from SOI; undefined when none comes before the start of scan.
+ */
+export function jpegFrameOffset(bytes: Uint8Array): number | undefined {
   let at = 2; // after SOI
   while (at + 9 < bytes.length && bytes[at] === 0xff) {
     const marker = bytes[at + 1];
@@ -98,11 +104,9 @@ export function jpegComponents(bytes: Uint8Array): number | undefined {
       at += 1; // fill byte
       continue;
     }
-    if (marker === 0xda) return undefined; // start of scan: no frame header before it
-    const length = (bytes[at + 2] << 8) | bytes[at + 3];
-    const isFrame = marker >= 0xc0 && marker <= 0xcf && ![0xc4, 0xc8, 0xcc].includes(marker);
-    if (isFrame) return bytes[at + 9];
-    at += 2 + length;
+    if (marker === 0xda) return undefined; // start of scan
+    if (marker >= 0xc0 && marker <= 0xcf && ![0xc4, 0xc8, 0xcc].includes(marker)) return at;
+    at += 2 + ((bytes[at + 2] << 8) | bytes[at + 3]);
   }
   return undefined;
 }

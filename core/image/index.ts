@@ -10,6 +10,7 @@ export {
   DEFAULT_IMAGE_LIMITS,
   IMAGE_MEDIA_TYPES,
   jpegComponents,
+  jpegFrameOffset,
   readImageHeader,
 } from './format.ts';
 export type { ImageFormat, ImageHeader, ImageLimits } from './format.ts';

@@ -19,7 +19,6 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { Agent, request } from 'node:http';
 import { connect, createServer } from 'node:net';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -28,6 +27,7 @@ import { imageSize } from 'image-size';
 import { buildFixtures, FIXTURE_SITE } from '../../test/edge/fixtures/build.ts';
 import { loadScanModule } from '../build-wasm.ts';
 import { writeSection } from './_report.ts';
+import { getJson, runLoad, WARMUP_REQUESTS, type Call } from './edge/load.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const WORK = join(ROOT, 'artifacts', 'bench', 'edge');
@@ -37,26 +37,10 @@ const COMPATIBILITY_DATE = '2026-04-01';
 /** Workers plan limits on the compressed bundle, in bytes (see the report's note). */
 const PLAN_LIMITS_GZIP_BYTES = { free: 3 * 2 ** 20, paid: 10 * 2 ** 20 };
 const CONCURRENCIES = [1, 16];
-/** Requests before each timed run, on one connection: the isolate's JIT warms up (30 did not). */
-const WARMUP_REQUESTS = 200;
 const START_TIMEOUT_MS = 120_000;
 const QUIET_ENV = { CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false' };
 
 type Target = 'workerd' | 'wrangler';
-interface Call {
-  method: string;
-  path: string;
-  type?: string;
-  body?: Uint8Array;
-}
-interface LoadResult {
-  p50: number;
-  p99: number;
-  rps: number;
-  count: number;
-  /** Answers other than 200, by HTTP status or, when no answer came, the socket error code. */
-  failures: Map<string, number>;
-}
 interface Server {
   base: string;
   listenMs: number;
@@ -239,71 +223,6 @@ function accepts(port: number): Promise<boolean> {
     });
     socket.once('error', () => done(false));
   });
-}
-
-// ---- load -----------------------------------------------------------------------------------
-
-/** One request; resolves with its status, or the socket error's code when none came. */
-function send(agent: Agent, base: string, call: Call): Promise<number | string> {
-  return new Promise((done) => {
-    const headers: Record<string, string | number> = {};
-    if (call.type) headers['content-type'] = call.type;
-    if (call.body) headers['content-length'] = call.body.length;
-    const req = request(`${base}${call.path}`, { method: call.method, agent, headers }, (res) => {
-      res.resume();
-      res.on('end', () => done(res.statusCode ?? 0));
-    });
-    req.on('error', (e: NodeJS.ErrnoException) => done(e.code ?? e.message));
-    req.end(call.body);
-  });
-}
-
-/** Timed requests from `concurrency` keep-alive connections for `durationMs`. */
-async function runLoad(
-  base: string,
-  calls: Call[],
-  concurrency: number,
-  durationMs: number,
-): Promise<LoadResult> {
-  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
-  for (let i = 0; i < WARMUP_REQUESTS; i++) await send(agent, base, calls[i % calls.length]);
-  const latencies: number[] = [];
-  const failures = new Map<string, number>();
-  let next = 0;
-  const started = performance.now();
-  const worker = async () => {
-    while (performance.now() - started < durationMs) {
-      const call = calls[next++ % calls.length];
-      const t = performance.now();
-      const status = await send(agent, base, call);
-      latencies.push(performance.now() - t);
-      if (status !== 200) failures.set(String(status), (failures.get(String(status)) ?? 0) + 1);
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  const elapsed = performance.now() - started;
-  agent.destroy();
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) =>
-    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
-  return {
-    p50: at(0.5),
-    p99: at(0.99),
-    rps: (latencies.length / elapsed) * 1000,
-    count: latencies.length,
-    failures,
-  };
-}
-
-async function getJson<T>(
-  base: string,
-  path: string,
-  init?: RequestInit,
-): Promise<{ ms: number; body: T; status: number }> {
-  const t = performance.now();
-  const res = await fetch(`${base}${path}`, init);
-  const body = (await res.json()) as T;
-  return { ms: performance.now() - t, body, status: res.status };
 }
 
 // ---- scenarios ------------------------------------------------------------------------------

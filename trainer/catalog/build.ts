@@ -5,12 +5,12 @@
  * edge/demo/image-pack.ts) under `<site>/<prefix>/<version>/`. The version pointer is written
  * separately ({@link publishVersion}), last, so nothing serves a half-written version.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { buildIndex, writeIndex, type BuildOptions } from '../../core/index/index.ts';
-import { loadModel, parseModelManifest, type ModelManifest } from '../../core/model/index.ts';
+import { loadModel, type ModelManifest } from '../../core/model/index.ts';
 import { inputChw } from '../../core/model/manifest.ts';
-import { readModelManifestText } from '../export/model-dir.ts';
+import { readModelDir as readVariant } from '../export/model-dir.ts';
 import { catalogVersionFiles, versionPointer } from '../../edge/catalog/layout.ts';
 import { imagePackFiles, recordBytes } from '../../edge/demo/image-pack.ts';
 import type { SkippedImage } from '../data/image-file.ts';
@@ -68,10 +68,8 @@ export interface ModelFiles {
 
 /** Reads `dir/manifest.json` and its int8 encoder. */
 export function readModelDir(dir: string): ModelFiles {
-  const json = JSON.parse(readModelManifestText(dir)) as ModelFiles['json'];
-  const manifest = parseModelManifest(json);
-  const bytes = new Uint8Array(readFileSync(join(dir, manifest.files.int8.path)));
-  return { manifest, json, bytes, sha256: manifest.files.int8.sha256 };
+  const { manifest, json, bytes } = readVariant(dir, 'int8');
+  return { manifest, json: json as ModelFiles['json'], bytes, sha256: manifest.files.int8.sha256 };
 }
 
 /** Options of {@link buildCatalogVersion}. */

@@ -2,7 +2,7 @@
  * Writes a model directory (docs/design.md, "Model directories"): `encoder.fp32.onnx`,
  * `encoder.int8.onnx` and the model manifest `manifest.json`, and reads one back.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { sha256Hex } from '../../core/model/loader.ts';
@@ -105,28 +105,33 @@ export function writeModelDir(
 }
 
 /**
- * Reads a model directory's manifest and the bytes of one variant's file (the fp32 file from
- * `fp32Dir` when given). Throws `ModelError('manifest_invalid')` on a bad manifest.
+ * Reads a model directory's manifest (parsed, and as the JSON it holds) and the bytes of one
+ * variant's file (the fp32 file from `fp32Dir` when given). A missing manifest or file is an
+ * error that names it; a bad manifest throws `ModelError('manifest_invalid')`.
  */
 export function readModelDir(
   dir: string,
   variant: ModelVariant,
   fp32Dir = dir,
-): { manifest: ModelManifest; bytes: Uint8Array } {
-  const manifest = parseModelManifest(JSON.parse(readModelManifestText(dir)));
+): { manifest: ModelManifest; json: unknown; bytes: Uint8Array } {
+  const text = readOrExplain(
+    join(dir, MODEL_FILES.manifest),
+    `${dir}: no ${MODEL_FILES.manifest} there; a model directory is what ` +
+      '`npm run export -- --out DIR` writes (e.g. models/default)',
+  ).toString('utf8');
+  const json: unknown = JSON.parse(text);
+  const manifest = parseModelManifest(json);
   const file = join(variant === 'fp32' ? fp32Dir : dir, manifest.files[variant].path);
-  if (!existsSync(file)) throw new Error(`${dir}: the manifest names ${file}, which is missing`);
-  return { manifest, bytes: new Uint8Array(readFileSync(file)) };
+  const bytes = readOrExplain(file, `${dir}: the manifest names ${file}, which is missing`);
+  return { manifest, json, bytes: new Uint8Array(bytes) };
 }
 
-/** The text of `dir/manifest.json`; a missing file is an error that says what a model dir is. */
-export function readModelManifestText(dir: string): string {
-  const path = join(dir, MODEL_FILES.manifest);
-  if (!existsSync(path)) {
-    throw new Error(
-      `${dir}: no ${MODEL_FILES.manifest} there; a model directory is what ` +
-        '`npm run export -- --out DIR` writes (e.g. models/default)',
-    );
+/** The bytes of `path`; a missing file is an Error with the `missing` message. */
+function readOrExplain(path: string, missing: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(missing, { cause: err });
+    throw err;
   }
-  return readFileSync(path, 'utf8');
 }

@@ -7,6 +7,7 @@ import {
   DEFAULT_IMAGE_LIMITS,
   ImageError,
   jpegComponents,
+  jpegFrameOffset,
   pixelsToInput,
   preprocessImage,
   readImageHeader,
@@ -83,11 +84,7 @@ describe('jpegComponents', () => {
     expect(jpegComponents(jpeg)).toBe(3);
     // The same file with its frame header saying 4 components, as a CMYK JPEG's does.
     const cmyk = jpeg.slice();
-    let at = 2;
-    while (!(cmyk[at + 1] >= 0xc0 && cmyk[at + 1] <= 0xc2)) {
-      at += 2 + ((cmyk[at + 2] << 8) | cmyk[at + 3]);
-    }
-    cmyk[at + 9] = 4;
+    cmyk[jpegFrameOffset(cmyk)! + 9] = 4;
     expect(jpegComponents(cmyk)).toBe(4);
     expect(() => readImageHeader(cmyk, DEFAULT_IMAGE_LIMITS)).toThrow(
       'the jpeg image is CMYK (4 colour components); send an RGB or greyscale JPEG',
