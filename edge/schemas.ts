@@ -12,10 +12,21 @@ export const MAX_CATEGORY_CHARS = 64;
 /** Longest vector accepted before its length is compared with `d`. */
 export const MAX_VECTOR_LENGTH = 4096;
 
-const kRange = z.coerce.number().int().min(1).max(MAX_K);
-const k = kRange
+/** k of a JSON body: a JSON number (a string such as "3" is refused, not read as 3). */
+const kRange = z.number().int().min(1).max(MAX_K);
+const kDoc = { description: `neighbours to return, 1–${MAX_K}`, example: DEFAULT_K };
+/** k of a query string: digits, given once (`?k=2&k=3` is refused, not read as NaN). */
+const queryK = z
+  .string({
+    error: (issue) =>
+      Array.isArray(issue.input) ? 'k must be given once' : 'k must be a whole number',
+  })
+  .regex(/^[0-9]{1,4}$/, 'k must be a whole number')
+  .transform(Number)
+  .pipe(kRange)
   .default(DEFAULT_K)
-  .openapi({ description: `neighbours to return, 1–${MAX_K}`, example: DEFAULT_K });
+  .openapi({ ...kDoc, type: 'integer' });
+const k = kRange.default(DEFAULT_K).openapi(kDoc);
 /** A batch query's own k: no default, so that the batch's k applies. */
 const ownK = kRange.optional().openapi({ description: "this query's k (default: the batch's)" });
 
@@ -27,7 +38,7 @@ const category = z
   .openapi({ description: 'only items of this category', example: 'Sneaker' });
 
 /** `?k=&category=` of the search routes. */
-export const SearchQuerySchema = z.object({ k, category });
+export const SearchQuerySchema = z.object({ k: queryK, category });
 
 /** `?k=&category=&embedding=` of the image search: `embedding=true` returns the vector too. */
 export const ImageSearchQuerySchema = SearchQuerySchema.extend({

@@ -6,6 +6,7 @@
 import { Command } from 'commander';
 import { DEFAULT_DATA_DIRS } from '../trainer/data/fashion-mnist.ts';
 import { downloadFashionMnist, FASHION_MNIST_BASE_URL } from '../trainer/data/download.ts';
+import { exitWithError } from '../trainer/cli/fail.ts';
 
 const program = new Command('npm run data --')
   .description(`Download Fashion-MNIST from ${FASHION_MNIST_BASE_URL} and check the MD5 sums`)
@@ -21,6 +22,5 @@ try {
   );
   console.log(`Fashion-MNIST is in ${out}`);
 } catch (err) {
-  console.error(`data: ${(err as Error).message}`);
-  process.exit(1);
+  exitWithError('data', err);
 }

@@ -27,6 +27,7 @@ import {
 } from './lib/deploy.ts';
 import { REPO_ROOT, resolveModelDir, WRANGLER_BIN } from './lib/paths.ts';
 import { wranglerEnv } from './lib/wrangler.ts';
+import { exitWithError } from '../trainer/cli/fail.ts';
 
 interface DeployOptions {
   catalog?: string;
@@ -141,6 +142,5 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(`deploy: ${err instanceof Error ? err.message : String(err)}`);
-  process.exit(1);
+  exitWithError('deploy', err);
 });

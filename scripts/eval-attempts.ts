@@ -15,7 +15,7 @@ import { initBackend } from '../trainer/backend.ts';
 import { loadEncoder } from '../trainer/checkpoint.ts';
 import { loadImages, locateFashionMnist } from '../trainer/data/fashion-mnist.ts';
 import { loadLabels } from '../trainer/data/labels.ts';
-import type { TrainConfig } from '../trainer/train.ts';
+import type { TrainingManifest } from '../trainer/train-run.ts';
 import { embedImages, fitWhitening } from '../trainer/whiten.ts';
 import { writeSection } from './bench/_report.ts';
 import { exactKnn } from './eval/knn.ts';
@@ -52,14 +52,6 @@ const program = new Command('eval:attempts')
   .parse();
 const opts = program.opts<{ data?: string; write: boolean; whiten: number[] }>();
 const dirs = program.args;
-
-interface TrainingManifest {
-  /** False until the run's last epoch (and its whitening) is done. */
-  complete: boolean;
-  config: TrainConfig;
-  data: { count: number };
-  history: { imagesPerSecond: number; elapsedSeconds: number; valLoss: number }[];
-}
 
 /** The training settings of a run, in the words of `npm run train` options. */
 function settings(m: TrainingManifest): string {

@@ -15,6 +15,7 @@ import { REPO_ROOT } from './lib/paths.ts';
 import { writeSection } from './bench/_report.ts';
 import { evaluateFolderCatalog } from './eval/folder-catalog.ts';
 import { folderEvalMarkdown, readTraining, trainingText } from './eval/folder-report.ts';
+import { exitWithError } from '../trainer/cli/fail.ts';
 
 /** Catalogs known by name: their folder and the model directory the README builds. */
 export const NAMED_CATALOGS: Readonly<Record<string, { catalog: string; model: string }>> = {
@@ -96,6 +97,5 @@ try {
     console.log(`wrote the quality-${name} section of ${join('BENCHMARKS.md')}`);
   }
 } catch (err) {
-  console.error(`eval:catalog: ${err instanceof Error ? err.message : String(err)}`);
-  process.exit(1);
+  exitWithError('eval:catalog', err);
 }

@@ -19,6 +19,7 @@ import { evalFashionMnist } from './eval/fashion-mnist.ts';
 import { renderPng, renderSvg } from './eval/figure.ts';
 import { gitState, machine, qualityMarkdown, toJsonRecord, type RunInfo } from './eval/report.ts';
 import { LIST_LENGTH, type EvalReport } from './eval/types.ts';
+import { exitWithError } from '../trainer/cli/fail.ts';
 
 /** A parser of whole numbers from `min` to `max`, naming the option in its error. */
 function wholeNumber(name: string, min: number, max: number) {
@@ -110,8 +111,7 @@ try {
   });
 } catch (err) {
   // Missing data or model files, a bad model: one line, as the other commands print them.
-  console.error(`eval: ${err instanceof Error ? err.message : String(err)}`);
-  process.exit(1);
+  exitWithError('eval', err);
 }
 const run: RunInfo = {
   command: argv.length > 0 ? `npm run eval -- ${argv.join(' ')}` : 'npm run eval',

@@ -26,6 +26,7 @@ import {
 import { builderVersion, copyDemo, pruneVersions, staleReason, writeStamp } from './lib/site.ts';
 import { portIsFree, startWranglerDev } from './lib/wrangler.ts';
 import { CATALOG_NAME_PATTERN } from '../edge/config.ts';
+import { exitWithError } from '../trainer/cli/fail.ts';
 
 interface StartOptions {
   port: number;
@@ -184,6 +185,5 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(`start: ${err instanceof Error ? err.message : String(err)}`);
-  process.exit(1);
+  exitWithError('start', err);
 });

@@ -50,7 +50,7 @@ export interface TrainingData {
   images: TrainingImages;
   identity: DataIdentity;
   /** Extra fields of the manifest's `data` block (layout, catalog, split, skipped images). */
-  details: Record<string, unknown>;
+  details: { layout: string; skipped?: number; [field: string]: unknown };
   /** Preprocessing the exported model needs (manifest `preprocess`); none for Fashion-MNIST. */
   preprocess?: PreprocessSpec;
   /** Pixel value a shift or zoom uncovers: the images' background (augment `fill`). */

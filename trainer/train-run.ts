@@ -218,6 +218,12 @@ export async function runTraining(
   return final;
 }
 
+/**
+ * `DIR/manifest.json` of a run, as written after each epoch and read back by the reports
+ * (`npm run eval:attempts`, `npm run eval:catalog`).
+ */
+export type TrainingManifest = ReturnType<typeof trainingManifest>;
+
 /** Writes `DIR/manifest.json` for the state after an epoch. */
 function writeManifest(
   out: string,
@@ -228,8 +234,21 @@ function writeManifest(
   state: TrainerState,
   whitenedOn?: number,
 ): void {
+  const manifest = trainingManifest(command, config, backend, data, state, whitenedOn);
+  writeAtomically(join(out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+/** The manifest of a run after its last finished epoch. */
+function trainingManifest(
+  command: string | undefined,
+  config: TrainConfig,
+  backend: BackendInfo,
+  data: Pick<TrainingData, 'identity' | 'details' | 'preprocess'>,
+  state: TrainerState,
+  whitenedOn?: number,
+) {
   const last = state.history.at(-1);
-  const manifest = {
+  return {
     format: TRAINING_MANIFEST_FORMAT,
     updatedAt: new Date().toISOString(),
     // Done when the last epoch is, and its whitening too when one is asked for.
@@ -268,5 +287,4 @@ function writeManifest(
     },
     history: state.history,
   };
-  writeAtomically(join(out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 }

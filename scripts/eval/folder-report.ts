@@ -5,38 +5,11 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { TrainingManifest } from '../../trainer/train-run.ts';
 import type { FolderEvalResult } from './folder-catalog.ts';
 
 function row(cells: (string | number)[]): string {
   return `| ${cells.join(' | ')} |`;
-}
-
-/** The fields of a training manifest (trainer/train-run.ts) this report reads. */
-interface TrainingManifest {
-  complete: boolean;
-  seed: number;
-  config: {
-    epochs: number;
-    batchSize: number;
-    learningRate: number;
-    learningRateDecay?: number;
-    workers?: number;
-    augment: Record<string, unknown>;
-    objective: { invarianceWeight: number; contrastive?: string; groupSize: number };
-    model: {
-      height: number;
-      width: number;
-      channels: number;
-      d: number;
-      filters: number[];
-      decoderHidden: number;
-    };
-  };
-  backend: { name: string; package: string };
-  data: { count: number; skipped?: number };
-  epochsCompleted: number;
-  history: Array<{ epoch: number; imagesPerSecond: number; elapsedSeconds: number }>;
-  losses: { validation?: number };
 }
 
 /** The training manifest of `dir` (the `npm run train --out` folder), when it is there. */

@@ -162,6 +162,14 @@ describe('GET /v1/items/{id}/similar', () => {
     },
   );
 
+  it('answers 400 invalid_parameter naming the rule when k is given twice', async () => {
+    const res = await call('/v1/items/test-00000/similar?k=2&k=3');
+    expect(res.status).toBe(400);
+    const error = await errorOf(res);
+    expect(error.code).toBe('invalid_parameter');
+    expect(error.message).toBe('query.k: k must be given once');
+  });
+
   it('answers 404 unknown_category for a category no item has', async () => {
     const res = await call('/v1/items/test-00000/similar?category=Sneakers');
     expect(res.status).toBe(404);
@@ -188,6 +196,14 @@ describe('POST /v1/search/vector', () => {
     const res = await postJson('/v1/search/vector', { vector: unit(0), category: 'nope' });
     expect(res.status).toBe(404);
     expect((await errorOf(res)).code).toBe('unknown_category');
+  });
+
+  it('rejects a k sent as a JSON string with 422 invalid_body', async () => {
+    const res = await postJson('/v1/search/vector', { vector: unit(0), k: '3' });
+    expect(res.status).toBe(422);
+    const error = await errorOf(res);
+    expect(error.code).toBe('invalid_body');
+    expect(error.message).toMatch(/^json\.k: .*expected number/);
   });
 
   it('rejects a vector whose length is not d with 422 invalid_vector', async () => {

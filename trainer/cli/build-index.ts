@@ -6,6 +6,7 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { runCatalogBuild } from '../catalog/run.ts';
+import { exitWithError } from './fail.ts';
 
 function positiveInt(name: string) {
   return (value: string): number => {
@@ -64,6 +65,5 @@ const opts = program.opts<{
 try {
   await runCatalogBuild({ ...opts, site: opts.out });
 } catch (err) {
-  console.error(`index: ${err instanceof Error ? err.message : String(err)}`);
-  process.exit(1);
+  exitWithError('index', err);
 }

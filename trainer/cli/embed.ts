@@ -10,6 +10,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import type { ModelVariant } from '../../core/model/manifest.ts';
 import type { Split } from '../data/fashion-mnist.ts';
 import { runEmbed } from '../export/embed-run.ts';
+import { exitWithError } from './fail.ts';
 
 function oneOf<T extends string>(allowed: readonly T[]) {
   return (value: string): T => {
@@ -77,6 +78,5 @@ try {
   );
 } catch (err) {
   bar.stop();
-  console.error(`embed: ${opts.verbose ? (err as Error).stack : (err as Error).message}`);
-  process.exit(1);
+  exitWithError('embed', err, opts.verbose);
 }

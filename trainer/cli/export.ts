@@ -8,6 +8,7 @@ import { Command, InvalidArgumentError } from 'commander';
 
 import { BACKEND_CHOICES, initBackend, type BackendChoice } from '../backend.ts';
 import { runExport } from '../export/export-run.ts';
+import { exitWithError } from './fail.ts';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -66,6 +67,5 @@ try {
   await runExport(opts, (line) => console.log(line));
   console.log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 } catch (err) {
-  console.error(`export: ${opts.verbose ? (err as Error).stack : (err as Error).message}`);
-  process.exit(1);
+  exitWithError('export', err, opts.verbose);
 }

@@ -12,6 +12,7 @@ import { SingleBar, Presets } from 'cli-progress';
 import { initBackend } from '../backend.ts';
 import { runTraining, trainConfigOf } from '../train-run.ts';
 import { OptionError, parseTrainOptions, trainHelp } from './options.ts';
+import { exitWithError } from './fail.ts';
 
 let options;
 try {
@@ -58,6 +59,5 @@ try {
   console.log(`done: model in ${options.out} (encoder/model.json, manifest.json)`);
 } catch (err) {
   bar.stop();
-  console.error(`train: ${options.verbose ? (err as Error).stack : (err as Error).message}`);
-  process.exit(1);
+  exitWithError('train', err, options.verbose);
 }
