@@ -5,7 +5,9 @@
  * images, catalog = the 60,000 training images, relevant = same category (labels read here
  * only), fp32 embeddings from the encoder, exact cosine search. Each row names the training
  * settings from the directory's manifest.json; with --write (the default) the table becomes the
- * `attempts` section of BENCHMARKS.md.
+ * `attempts` section of BENCHMARKS.md (or the --section named). With --whiten, each run is also
+ * scored under other whitenings, fitted on its raw embedding (a whitening folded in training is
+ * undone first), so that several can be compared on one trained encoder.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,7 +18,12 @@ import { loadEncoder } from '../trainer/checkpoint.ts';
 import { loadImages, locateFashionMnist } from '../trainer/data/fashion-mnist.ts';
 import { loadLabels } from '../trainer/data/labels.ts';
 import type { TrainingManifest } from '../trainer/train-run.ts';
-import { embedImages, fitWhitening } from '../trainer/whiten.ts';
+import {
+  applyWhitening,
+  DEFAULT_WHITEN_SHRINK,
+  embedImages,
+  fitWhitening,
+} from '../trainer/whiten.ts';
 import { writeSection } from './bench/_report.ts';
 import { exactKnn } from './eval/knn.ts';
 import {
@@ -30,6 +37,20 @@ import {
 /** Answers judged per query (mAP@100). */
 const K = 100;
 
+/** A parser for a comma-separated list of numbers in [min, max]. */
+function numbers(flag: string, min: number, max: number, example: string) {
+  return (v: string): number[] =>
+    v.split(',').map((a) => {
+      const n = Number(a);
+      if (a.trim() === '' || !(n >= min && n <= max)) {
+        throw new InvalidArgumentError(
+          `${flag} ${v}: each value must be a number from ${min} to ${max}, e.g. ${example}`,
+        );
+      }
+      return n;
+    });
+}
+
 const program = new Command('eval:attempts')
   .description('Neighbour quality of trained models (TF.js directories), side by side')
   .argument('<dirs...>', 'training output directories (manifest.json, encoder/)')
@@ -37,20 +58,30 @@ const program = new Command('eval:attempts')
   .option(
     '--whiten <alphas>',
     'also score each model with a whitening of these exponents fitted on the catalog, as ' +
-      '`npm run train -- --whiten` does (comma-separated, e.g. 0.5)',
-    (v: string) =>
-      v.split(',').map((a) => {
-        const n = Number(a);
-        if (a.trim() === '' || !(n > 0 && n <= 1)) {
-          throw new InvalidArgumentError(`--whiten ${v}: each exponent must be in (0, 1]`);
-        }
-        return n;
-      }),
+      '`npm run train -- --whiten` does (comma-separated, e.g. 0.5,1)',
+    numbers('--whiten', 0.01, 1, '0.5,1'),
     [] as number[],
   )
+  .option(
+    '--whiten-shrink <betas>',
+    'the shrinkages β of those whitenings, each tried with each exponent (e.g. 0,1)',
+    numbers('--whiten-shrink', 0, 100, '0,1'),
+    [DEFAULT_WHITEN_SHRINK],
+  )
+  .option('--section <name>', 'the section of BENCHMARKS.md to write', 'attempts')
   .option('--no-write', 'print the table without writing BENCHMARKS.md')
   .parse();
-const opts = program.opts<{ data?: string; write: boolean; whiten: number[] }>();
+const opts = program.opts<{
+  data?: string;
+  write: boolean;
+  whiten: number[];
+  whitenShrink: number[];
+  section: string;
+}>();
+if (!/^[a-z0-9-]+$/.test(opts.section)) {
+  console.error(`eval:attempts: --section ${opts.section}: must be lower-case letters, digits, -`);
+  process.exit(1);
+}
 const dirs = program.args;
 
 /** The training settings of a run, in the words of `npm run train` options. */
@@ -98,15 +129,29 @@ const catalogLabels = loadLabels(dataDir, 'train');
 const queryLabels = loadLabels(dataDir, 'test');
 const counts = labelCounts(catalogLabels, 10);
 
-/** x·T for rows of x (size n·d) and T (size d·d), row-major. */
-function transform(x: Float32Array, t: Float32Array, d: number): Float32Array {
+/** The whitening record a run folded into its encoder (trainer/whiten.ts), if any. */
+interface WhiteningRecord {
+  alpha: number;
+  shrink?: number;
+  d: number;
+  inverse: number[];
+  /** Absent in records written before whitenings were centred. */
+  mean?: number[];
+}
+
+/** y·T⁻¹ + μ for rows y of `x`: the raw embedding of an encoder with `w` folded in. */
+function unwhiten(x: Float32Array, w: WhiteningRecord): Float32Array {
   return tf.tidy(() => {
-    const n = x.length / d;
-    return tf
-      .tensor2d(x, [n, d])
-      .matMul(tf.tensor2d(t, [d, d]))
-      .dataSync() as Float32Array;
+    const n = x.length / w.d;
+    const raw = tf.tensor2d(x, [n, w.d]).matMul(tf.tensor2d(w.inverse, [w.d, w.d]));
+    const mean = tf.tensor1d(w.mean ?? new Array<number>(w.d).fill(0));
+    return raw.add(mean).dataSync() as Float32Array;
   });
+}
+
+/** How a run's whitening reads in its row name. */
+function whiteningLabel(alpha: number, shrink: number | undefined, centred: boolean): string {
+  return `α=${alpha}${shrink === undefined ? '' : ` β=${shrink}`}${centred ? '' : ', uncentred'}`;
 }
 
 /** One table row: the run's settings and the label metrics of its neighbours. */
@@ -137,12 +182,22 @@ for (const dir of dirs) {
   const c = embedImages(encoder, catalog);
   encoder.dispose();
   const name = dir.split('/').filter(Boolean).at(-1)!;
-  const whitened = m.config.whiten ? ` (whitened α=${m.config.whiten} in training)` : '';
+  const record = m.encoder.whitening
+    ? (JSON.parse(readFileSync(join(dir, m.encoder.whitening.file), 'utf8')) as WhiteningRecord)
+    : undefined;
+  const whitened = record
+    ? ` (whitened ${whiteningLabel(record.alpha, record.shrink, record.mean !== undefined)} ` +
+      'in training)'
+    : '';
   const rows = [scoreRow(name + whitened, m, q, c)];
-  for (const alpha of m.config.whiten ? [] : opts.whiten) {
-    const t = fitWhitening(c, q.length / queries.count, alpha).transform;
-    const d = q.length / queries.count;
-    rows.push(scoreRow(`${name} + whiten α=${alpha}`, m, transform(q, t, d), transform(c, t, d)));
+  const [rawQ, rawC] = record ? [unwhiten(q, record), unwhiten(c, record)] : [q, c];
+  const d = q.length / queries.count;
+  for (const alpha of opts.whiten) {
+    for (const shrink of opts.whitenShrink) {
+      const w = fitWhitening(rawC, d, alpha, shrink);
+      const label = `${name} + whiten ${whiteningLabel(alpha, shrink, true)}`;
+      rows.push(scoreRow(label, m, applyWhitening(rawQ, w), applyWhitening(rawC, w)));
+    }
   }
   for (const line of rows) console.log(line);
   lines.push(...rows);
@@ -159,13 +214,25 @@ const text = [
     `${queries.count} test images, catalog: the ${catalog.count} training images (the ` +
     'protocol of `npm run eval`). val loss: reconstruction error (MSE per pixel) of clean ' +
     "held-out images. min: the run's wall time, on 2 cores shared with other jobs. " +
-    '"+ whiten α": the same encoder with a whitening fitted on the catalog embeddings, as ' +
-    '`npm run train -- --whiten α` fits it on the training images after the last epoch.',
+    '"+ whiten α β": the same encoder with a centred whitening of exponent α and shrinkage β ' +
+    'fitted on its raw catalog embeddings (any whitening folded in training undone first), as ' +
+    '`npm run train -- --whiten α --whiten-shrink β` fits it on the training images after ' +
+    'the last epoch.',
   '',
   table,
 ].join('\n');
 if (opts.write) {
-  const whiten = opts.whiten.length > 0 ? `--whiten ${opts.whiten.join(',')} ` : '';
-  const command = `npm run eval:attempts -- ${whiten}${dirs.join(' ')}`;
-  writeSection('attempts', 'Attempts at neighbour quality (issue 7)', command, text);
+  const flags = [
+    opts.whiten.length > 0 ? `--whiten ${opts.whiten.join(',')} ` : '',
+    opts.whiten.length > 0 ? `--whiten-shrink ${opts.whitenShrink.join(',')} ` : '',
+    opts.section === 'attempts' ? '' : `--section ${opts.section} `,
+  ].join('');
+  const command = `npm run eval:attempts -- ${flags}${dirs.join(' ')}`;
+  const title = 'Attempts at neighbour quality (issue 7)';
+  writeSection(
+    opts.section,
+    opts.section === 'attempts' ? title : `${title}: ${opts.section}`,
+    command,
+    text,
+  );
 }

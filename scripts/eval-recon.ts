@@ -95,8 +95,13 @@ const embeddings = tf.tidy(() => {
 // The decoder was trained on the raw embedding: undo a whitening folded into the encoder.
 const whiteningPath = join(opts.model, 'whitening.json');
 if (existsSync(whiteningPath)) {
-  const whitening = JSON.parse(readFileSync(whiteningPath, 'utf8')) as { inverse: number[] };
-  foldIntoEncoder(encoder, Float32Array.from(whitening.inverse));
+  const whitening = JSON.parse(readFileSync(whiteningPath, 'utf8')) as {
+    inverse: number[];
+    mean?: number[];
+  };
+  // y ↦ y·T⁻¹ + μ (records written before centring have no mean).
+  const mean = whitening.mean === undefined ? undefined : Float32Array.from(whitening.mean);
+  foldIntoEncoder(encoder, Float32Array.from(whitening.inverse), mean);
 }
 const config = { height, width, channels, d: 0, filters: [], decoderHidden: 0 };
 const mse = evaluateReconstruction({ config, encoder, decoder }, images);

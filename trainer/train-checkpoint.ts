@@ -16,6 +16,25 @@ export interface CheckpointState {
   identity: Record<string, unknown>;
 }
 
+/**
+ * Config keys that do not decide the weights a checkpoint holds: the epoch count (a run can be
+ * extended) and the whitening fitted after the last epoch (a finished run can be refitted with
+ * `--resume --whiten α`). They are left out when identities are compared.
+ */
+const AFTER_TRAINING_KEYS = ['epochs', 'whiten', 'whitenShrink'];
+
+/** `identity[key]` as compared on resume: a config without its AFTER_TRAINING_KEYS. */
+function comparable(identity: Record<string, unknown>, key: string): string | undefined {
+  const value = identity[key];
+  if (key !== 'config' || typeof value !== 'object' || value === null) {
+    return JSON.stringify(value);
+  }
+  const rest = Object.fromEntries(
+    Object.entries(value).filter(([k]) => !AFTER_TRAINING_KEYS.includes(k)),
+  );
+  return JSON.stringify(rest);
+}
+
 /** Adam's running powers of beta1 and beta2; `setWeights` would recompute them, not restore. */
 type AdamInternals = { accBeta1: tf.Variable; accBeta2: tf.Variable };
 
@@ -58,8 +77,8 @@ export async function loadTrainerCheckpoint(
 ): Promise<TrainerState> {
   const { state: saved, tensors } = loadCheckpoint<CheckpointState>(dir);
   for (const key of new Set([...Object.keys(identity), ...Object.keys(saved.identity)])) {
-    const was = JSON.stringify(saved.identity[key]);
-    const now = JSON.stringify(identity[key]);
+    const was = comparable(saved.identity, key);
+    const now = comparable(identity, key);
     if (was !== now) {
       throw new Error(
         `--resume: the checkpoint in ${dir} has ${key}=${was}, this run has ` +

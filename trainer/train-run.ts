@@ -8,14 +8,20 @@
  *
  * all rewritten after every epoch, so that an interrupted run leaves a usable model.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { type BackendInfo } from './backend.ts';
 import { saveLayersModel, writeAtomically } from './checkpoint.ts';
 import { encoderMacs } from './model.ts';
 import { type ContrastiveKind } from './train-objective.ts';
-import { embedImages, fitWhitening, foldIntoEncoder, whiteningRecord } from './whiten.ts';
+import {
+  embedImages,
+  fitWhitening,
+  foldIntoEncoder,
+  whiteningOffset,
+  whiteningRecord,
+} from './whiten.ts';
 import {
   DEFAULT_TRAIN_CONFIG,
   type EpochStats,
@@ -61,6 +67,8 @@ export interface RunOptions {
   filters?: number[];
   /** Exponent α of the whitening fitted after training (0: none). */
   whiten?: number;
+  /** Its shrinkage β. */
+  whitenShrink?: number;
   /** The command line that started the run, recorded in the manifest. */
   command?: string;
   /** A catalog folder to train on instead of Fashion-MNIST (trainer/train-data.ts). */
@@ -121,6 +129,7 @@ export function trainConfigOf(options: RunOptions): TrainConfig {
       temperature: options.temperature ?? objective.temperature,
     },
     whiten: options.whiten ?? DEFAULT_TRAIN_CONFIG.whiten,
+    whitenShrink: options.whitenShrink ?? DEFAULT_TRAIN_CONFIG.whitenShrink,
     model: {
       ...model,
       ...geometry,
@@ -196,22 +205,33 @@ export async function runTraining(
     },
   };
   const final = await train(images, config, state, hooks);
-  if ((config.whiten ?? 0) > 0 && final.epoch >= config.epochs) {
+  if (final.epoch < config.epochs) return final;
+  const whitenedPath = join(out, 'whitening.json');
+  if ((config.whiten ?? 0) === 0 && existsSync(whitenedPath)) {
+    // A finished run resumed with --whiten 0: back to the raw encoder of the last checkpoint.
+    await saveLayersModel(final.model.encoder, join(out, 'encoder'));
+    rmSync(whitenedPath);
+    writeManifest(out, options.command, config, backend, loaded, final);
+    report.line('whitening: none, the raw encoder saved to encoder/');
+  }
+  if ((config.whiten ?? 0) > 0) {
     // The last checkpoint keeps the raw encoder; the saved encoder/ is the whitened one.
     const whitening = fitWhitening(
       embedImages(final.model.encoder, images),
       config.model.d,
       config.whiten!,
+      config.whitenShrink,
     );
-    foldIntoEncoder(final.model.encoder, whitening.transform);
+    foldIntoEncoder(final.model.encoder, whitening.transform, whiteningOffset(whitening));
     await saveLayersModel(final.model.encoder, join(out, 'encoder'));
     const record = whiteningRecord(whitening, images.count);
-    writeAtomically(join(out, 'whitening.json'), `${JSON.stringify(record)}\n`);
+    writeAtomically(whitenedPath, `${JSON.stringify(record)}\n`);
     writeManifest(out, options.command, config, backend, loaded, final, images.count);
     const l = whitening.eigenvalues;
     report.line(
-      `whitening: alpha=${config.whiten} fitted on ${images.count} images ` +
-        `(eigenvalues ${l[0].toPrecision(3)} … ${l[l.length - 1].toPrecision(3)}), ` +
+      `whitening: alpha=${config.whiten} shrink=${whitening.shrink} fitted on ` +
+        `${images.count} images (eigenvalues ${l[0].toPrecision(3)} … ` +
+        `${l[l.length - 1].toPrecision(3)}), ` +
         'folded into encoder/',
     );
   }
@@ -270,7 +290,12 @@ function trainingManifest(
       whitening:
         whitenedOn === undefined
           ? undefined
-          : { alpha: config.whiten, images: whitenedOn, file: 'whitening.json' },
+          : {
+              alpha: config.whiten,
+              shrink: config.whitenShrink,
+              images: whitenedOn,
+              file: 'whitening.json',
+            },
     },
     decoder: { path: 'decoder/model.json', input: 'L2-normalised embedding [N, d]' },
     epochsCompleted: state.epoch,

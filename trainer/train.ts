@@ -18,6 +18,7 @@ import {
   mulberry32,
   permutation,
 } from './data/augment.ts';
+import { DEFAULT_WHITEN_SHRINK } from './whiten.ts';
 import { parallelStepper, singleThreadStepper, type Stepper } from './train-parallel.ts';
 import {
   checkGroupSize,
@@ -72,13 +73,15 @@ export interface TrainConfig {
    * encoder (trainer/whiten.ts); 0 or absent: none.
    */
   whiten?: number;
+  /** Its shrinkage β (trainer/whiten.ts); absent: DEFAULT_WHITEN_SHRINK. */
+  whitenShrink?: number;
 }
 
 /**
  * Defaults: 28×28 grey, d = 64, 30 epochs of batch 128, Adam 2e-3 decayed ×0.9 per epoch,
- * shifts up to 1 px, noise σ 0.1, reconstruction only, whitening α = 0.75, one thread: the
- * best of the attempts recorded in BENCHMARKS.md ("Attempts at neighbour quality"), about 17
- * minutes on 2 cores.
+ * shifts up to 1 px, noise σ 0.1, reconstruction only, centred whitening α = 1 shrunk by β = 1,
+ * one thread: the best of the attempts recorded in BENCHMARKS.md ("Attempts at neighbour
+ * quality"), about 17 minutes on 2 cores.
  */
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   epochs: 30,
@@ -91,7 +94,8 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   augment: { maxShiftPx: 1, noiseStd: 0.1 },
   objective: RECONSTRUCTION_ONLY,
   model: DEFAULT_MODEL_CONFIG,
-  whiten: 0.75,
+  whiten: 1,
+  whitenShrink: DEFAULT_WHITEN_SHRINK,
 };
 
 /** Figures of one epoch; losses are mean squared error per pixel (pixels in [0, 1]). */

@@ -1,14 +1,17 @@
 /**
- * Partial whitening of the embedding, fitted after training on the training images' embeddings
- * (no labels): the final step of `npm run train` when `whiten` α > 0.
+ * Partial, shrunk whitening of the embedding, fitted after training on the training images'
+ * embeddings (no labels): the final step of `npm run train` when `whiten` α > 0.
  *
- * With S = XᵀX / n the second-moment matrix of the raw embeddings X `[n, d]` and S = V·Λ·Vᵀ its
- * eigen-decomposition, the transform is T = V·Λ^(−α/2)·Vᵀ (symmetric, d × d): α = 0 leaves the
- * embedding as it is, α = 1 whitens it (T·S·T = I), values between shrink the few dominant
- * directions of the embedding, which otherwise decide most cosine similarities, towards the
- * others. T is folded into the encoder's last (linear) layer: kernel·T and bias·T, so that the
- * exported encoder computes x ↦ f(x)·T with the same layers and cost. The decoder was trained on
- * the raw embedding f(x) = (f(x)·T)·T⁻¹; the inverse is kept for it.
+ * With μ the mean of the raw embeddings X `[n, d]`, C = (X − μ)ᵀ(X − μ) / n their covariance and
+ * C = V·Λ·Vᵀ its eigen-decomposition, the transform is T = V·(Λ + ε)^(−α/2)·Vᵀ (symmetric,
+ * d × d) with ε = β·mean(Λ), and the whitened embedding is (f(x) − μ)·T. Centring removes the
+ * direction all embeddings share, which otherwise adds the same amount to every cosine; α = 1
+ * and β = 0 whiten fully (T·C·T = I), and α < 1 or β > 0 shrink the few dominant directions,
+ * which otherwise decide most cosine similarities, towards the others without blowing up the
+ * weakest, noisiest ones. The affine map is folded into the encoder's last (linear) layer:
+ * kernel·T and (bias − μ)·T, so that the exported encoder has the same layers and cost. The
+ * decoder was trained on the raw embedding f(x) = ((f(x) − μ)·T)·T⁻¹ + μ; T⁻¹ and μ are kept
+ * for it.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -16,14 +19,21 @@ import * as tf from '@tensorflow/tfjs';
 export interface Whitening {
   /** The exponent α in [0, 1]. */
   alpha: number;
+  /** The shrinkage β ≥ 0: ε = β·mean(Λ) is added to every eigenvalue. */
+  shrink: number;
   d: number;
-  /** T = V·Λ^(−α/2)·Vᵀ. */
+  /** μ, the mean raw embedding, size d. */
+  mean: Float32Array;
+  /** T = V·(Λ + ε)^(−α/2)·Vᵀ. */
   transform: Float32Array;
-  /** T⁻¹ = V·Λ^(α/2)·Vᵀ. */
+  /** T⁻¹ = V·(Λ + ε)^(α/2)·Vᵀ. */
   inverse: Float32Array;
-  /** Eigenvalues Λ of the second-moment matrix, largest first. */
+  /** Eigenvalues Λ of the covariance, largest first. */
   eigenvalues: Float64Array;
 }
+
+/** The default shrinkage β of `npm run train` (docs/design.md, "Whitening"). */
+export const DEFAULT_WHITEN_SHRINK = 1;
 
 /** Name of the encoder layer the transform is folded into (trainer/model.ts). */
 export const EMBEDDING_LAYER = 'embedding';
@@ -107,18 +117,30 @@ function spectral(vectors: Float64Array, w: Float64Array, d: number): Float32Arr
 }
 
 /**
- * Fits the whitening of exponent `alpha` to raw embeddings `x` (Float32Array, size n·d,
- * row-major). Throws unless alpha is in [0, 1] and there are at least d rows.
+ * Fits the whitening of exponent `alpha` and shrinkage `shrink` to raw embeddings `x`
+ * (Float32Array, size n·d, row-major). Throws unless alpha is in [0, 1], shrink is finite and
+ * not negative, and there are at least d rows.
  */
-export function fitWhitening(x: Float32Array, d: number, alpha: number): Whitening {
+export function fitWhitening(
+  x: Float32Array,
+  d: number,
+  alpha: number,
+  shrink = DEFAULT_WHITEN_SHRINK,
+): Whitening {
   const n = x.length / d;
   if (!(alpha >= 0 && alpha <= 1)) throw new RangeError(`whiten alpha=${alpha} must be in [0, 1]`);
+  if (!(shrink >= 0 && Number.isFinite(shrink))) {
+    throw new RangeError(`whiten shrink=${shrink} must be a number ≥ 0`);
+  }
   if (!Number.isInteger(n) || n < d) {
     throw new RangeError(`whitening needs at least d=${d} embeddings, got ${x.length / d}`);
   }
+  const mean = new Float64Array(d);
+  for (let r = 0; r < n; r++) for (let i = 0; i < d; i++) mean[i] += x[r * d + i] / n;
   const s = new Float64Array(d * d);
+  const row = new Float64Array(d);
   for (let r = 0; r < n; r++) {
-    const row = x.subarray(r * d, (r + 1) * d);
+    for (let i = 0; i < d; i++) row[i] = x[r * d + i] - mean[i];
     for (let i = 0; i < d; i++) {
       const xi = row[i];
       for (let j = i; j < d; j++) s[i * d + j] += xi * row[j];
@@ -129,33 +151,62 @@ export function fitWhitening(x: Float32Array, d: number, alpha: number): Whiteni
   }
   const { values, vectors } = symmetricEigen(s, d);
   const floor = Math.max(values[0], 0) * EIGENVALUE_FLOOR || EIGENVALUE_FLOOR;
-  const clamped = values.map((l) => Math.max(l, floor));
+  const epsilon = (shrink * values.reduce((a, l) => a + Math.max(l, 0), 0)) / d;
+  const shrunk = values.map((l) => Math.max(l, floor) + epsilon);
   return {
     alpha,
+    shrink,
     d,
+    mean: Float32Array.from(mean),
     transform: spectral(
       vectors,
-      clamped.map((l) => l ** (-alpha / 2)),
+      shrunk.map((l) => l ** (-alpha / 2)),
       d,
     ),
     inverse: spectral(
       vectors,
-      clamped.map((l) => l ** (alpha / 2)),
+      shrunk.map((l) => l ** (alpha / 2)),
       d,
     ),
     eigenvalues: values,
   };
 }
 
+/** (row − μ)·T of each row of `x` (size n·d): what the folded encoder outputs. */
+export function applyWhitening(x: Float32Array, w: Whitening): Float32Array {
+  const { d, mean, transform } = w;
+  const out = new Float32Array(x.length);
+  const row = new Float64Array(d);
+  for (let r = 0; r < x.length / d; r++) {
+    for (let i = 0; i < d; i++) row[i] = x[r * d + i] - mean[i];
+    for (let j = 0; j < d; j++) {
+      let sum = 0;
+      for (let i = 0; i < d; i++) sum += row[i] * transform[i * d + j];
+      out[r * d + j] = sum;
+    }
+  }
+  return out;
+}
+
+/** −μ·T: the offset the folded encoder adds after its kernel·T. */
+export function whiteningOffset(w: Whitening): Float32Array {
+  return applyWhitening(new Float32Array(w.d), w);
+}
+
 /**
- * Folds `transform` (Float32Array d·d) into the encoder's last layer, in place: its kernel
- * `[k, d]` becomes kernel·T and its bias `[d]` bias·T, so the encoder then outputs f(x)·T.
+ * Folds the affine map y ↦ y·T + offset (`transform` Float32Array d·d, `offset` size d, zero
+ * when absent) into the encoder's last layer, in place: its kernel `[k, d]` becomes kernel·T and
+ * its bias `[d]` bias·T + offset, so the encoder then outputs f(x)·T + offset.
  */
-export function foldIntoEncoder(encoder: tf.LayersModel, transform: Float32Array): void {
+export function foldIntoEncoder(
+  encoder: tf.LayersModel,
+  transform: Float32Array,
+  offset?: Float32Array,
+): void {
   const layer = encoder.getLayer(EMBEDDING_LAYER);
   const [kernel, bias] = layer.getWeights();
   const d = kernel.shape[1]!;
-  if (transform.length !== d * d) {
+  if (transform.length !== d * d || (offset !== undefined && offset.length !== d)) {
     throw new Error(`whitening is ${Math.sqrt(transform.length)}-d, the embedding is ${d}-d`);
   }
   // Fresh tensors from the values: a product's output can share its data with a tensor of
@@ -163,7 +214,8 @@ export function foldIntoEncoder(encoder: tf.LayersModel, transform: Float32Array
   const folded = tf.tidy(() => {
     const t = tf.tensor2d(transform, [d, d]);
     const k = kernel.matMul(t).dataSync() as Float32Array;
-    const b = bias.reshape([1, d]).matMul(t).dataSync() as Float32Array;
+    const bt = bias.reshape([1, d]).matMul(t).dataSync() as Float32Array;
+    const b = Float32Array.from(bt, (v, j) => v + (offset?.[j] ?? 0));
     return [tf.tensor2d(k, [kernel.shape[0]!, d]), tf.tensor1d(b)];
   });
   layer.setWeights(folded);
@@ -205,10 +257,12 @@ export function whiteningRecord(w: Whitening, images: number): object {
   return {
     format: WHITENING_FORMAT,
     alpha: w.alpha,
+    shrink: w.shrink,
     d: w.d,
     images,
-    note: 'the encoder outputs f(x)·T; the decoder takes the raw f(x) = (f(x)·T)·inverse',
+    note: 'the encoder outputs y = (f(x) − mean)·T; the decoder takes f(x) = y·inverse + mean',
     eigenvalues: Array.from(w.eigenvalues),
+    mean: Array.from(w.mean),
     inverse: Array.from(w.inverse),
   };
 }

@@ -5,7 +5,8 @@ describe('npm run train options', () => {
   it('resolves defaults, and --out from --dim', () => {
     expect(parseTrainOptions(['--dim', '32', '--seed', '5'])).toMatchObject({
       epochs: 30,
-      whiten: 0.75,
+      whiten: 1,
+      whitenShrink: 1,
       shift: 1,
       batch: 128,
       dim: 32,
@@ -28,6 +29,7 @@ describe('npm run train options', () => {
     [['--dim', '1'], '--dim 1: must be an integer from 2 to 1024'],
     [['--seed', '-3'], '--seed -3: must be an integer from 0 to 4294967295'],
     [['--lr', '0'], '--lr 0: must be a number in (0, 1]'],
+    [['--whiten-shrink', '-1'], '--whiten-shrink -1: must be a number from 0 to 100, e.g. 1'],
     [['--limit', '100'], '--limit 100: must be at least twice --batch 128'],
     [['--shift', '9'], '--shift 9: must be an integer from 0 to 8'],
     [['--noise', '-0.1'], '--noise -0.1: must be a number from 0 to 1'],

@@ -83,14 +83,20 @@ describe('a training run as npm run train performs it', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'run-')), 'model');
     const lines: string[] = [];
     const options = { epochs: 1, batch: 32, dim: 8, seed: 4, lr: 2e-3, out, limit: 160 };
-    await runTraining({ ...options, resume: false, whiten: 0.5 }, backend, {
+    await runTraining({ ...options, resume: false, whiten: 0.5, whitenShrink: 0.2 }, backend, {
       line: (l) => lines.push(l),
     });
-    expect(lines.some((l) => l.startsWith('whitening: alpha=0.5 fitted on 160 images'))).toBe(true);
+    const fitted = 'whitening: alpha=0.5 shrink=0.2 fitted on 160 images';
+    expect(lines.some((l) => l.startsWith(fitted))).toBe(true);
     const record = JSON.parse(readFileSync(join(out, 'whitening.json'), 'utf8'));
-    expect(record).toMatchObject({ alpha: 0.5, d: 8, images: 160 });
+    expect(record).toMatchObject({ alpha: 0.5, shrink: 0.2, d: 8, images: 160 });
     const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
-    expect(manifest.encoder.whitening).toEqual({ alpha: 0.5, images: 160, file: 'whitening.json' });
+    expect(manifest.encoder.whitening).toEqual({
+      alpha: 0.5,
+      shrink: 0.2,
+      images: 160,
+      file: 'whitening.json',
+    });
 
     // The same run without whitening gives the raw encoder f; the saved one must be f·T, and
     // the recorded inverse must take it back to f.
@@ -101,8 +107,23 @@ describe('a training run as npm run train performs it', () => {
     const x = tf.randomUniform([4, 28, 28, 1], 0, 1, 'float32', 9);
     const white = (await loadEncoder(out)).predict(x) as tf.Tensor2D;
     const raw = (await loadEncoder(rawOut)).predict(x) as tf.Tensor2D;
-    const back = white.matMul(tf.tensor2d(record.inverse, [8, 8]));
+    const back = white.matMul(tf.tensor2d(record.inverse, [8, 8])).add(tf.tensor1d(record.mean));
     expect(back.sub(raw).abs().max().dataSync()[0]).toBeLessThan(1e-4);
     expect(white.sub(raw).abs().max().dataSync()[0]).toBeGreaterThan(1e-3);
+
+    // Resumed when finished, the run refits its whitening without training, and with
+    // --whiten 0 goes back to the raw encoder.
+    const refit: string[] = [];
+    await runTraining({ ...options, resume: true, whiten: 1, whitenShrink: 0 }, backend, {
+      line: (l) => refit.push(l),
+    });
+    expect(refit.some((l) => l.startsWith('epoch='))).toBe(false);
+    expect(refit.some((l) => l.startsWith('whitening: alpha=1 shrink=0 fitted'))).toBe(true);
+    const white1 = (await loadEncoder(out)).predict(x) as tf.Tensor2D;
+    expect(white1.sub(white).abs().max().dataSync()[0]).toBeGreaterThan(1e-3);
+    await runTraining({ ...options, resume: true, whiten: 0 }, backend, { line: () => {} });
+    expect(existsSync(join(out, 'whitening.json'))).toBe(false);
+    const unwhite = (await loadEncoder(out)).predict(x) as tf.Tensor2D;
+    expect(unwhite.sub(raw).abs().max().dataSync()[0]).toBeLessThan(1e-5);
   });
 });

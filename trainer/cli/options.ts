@@ -54,6 +54,8 @@ export interface TrainOptions {
   filters: number[];
   /** Exponent α of the whitening fitted after training (0: none). */
   whiten: number;
+  /** Its shrinkage β: β·(mean eigenvalue) is added to each eigenvalue. */
+  whitenShrink: number;
   backend: BackendChoice;
   verbose: boolean;
   /** A catalog folder of images to train on instead of Fashion-MNIST. */
@@ -259,9 +261,16 @@ function buildProgram(): Command {
     )
     .option(
       '--whiten <alpha>',
-      'partial whitening of the embedding fitted after training, exponent α (0: none, 1: full)',
+      'centred whitening of the embedding fitted after training, exponent α (0: none, 1: full);' +
+        ' on a finished run with --resume, refits it without training',
       decimal('--whiten', 0, 1, '0.5'),
       d.whiten ?? 0,
+    )
+    .option(
+      '--whiten-shrink <beta>',
+      'shrinkage of that whitening: β times the mean eigenvalue is added to each eigenvalue',
+      decimal('--whiten-shrink', 0, 100, '1'),
+      d.whitenShrink ?? 0,
     )
     .option('--filters <list>', 'channels of the encoder convolutions', filterList, d.model.filters)
     .addOption(
