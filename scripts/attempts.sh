@@ -4,7 +4,9 @@
 # a full-data reconstruction run of 8 epochs, and the two invariance terms on the full data for
 # 20 epochs with the default's whitening (about 25 min each), then scores them all with
 # `npm run eval:attempts`. The default encoder (artifacts/models/fmnist-d64, `npm run train`)
-# is scored beside them when it exists. Usage: bash scripts/attempts.sh [OUT_DIR]
+# is scored beside them when it exists. A second table compares whitenings on the raw
+# embeddings of the default's 30 epochs and of two variants of it: wider convolutions, and
+# d = 128 (about 40 and 20 min). Usage: bash scripts/attempts.sh [OUT_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-artifacts/attempts}
@@ -34,4 +36,11 @@ run infonce-full-20-strong --epochs 20 --invariance 0.1 --contrastive infonce --
   "${strong[@]}"
 
 [ -f artifacts/models/fmnist-d64/manifest.json ] && dirs+=(artifacts/models/fmnist-d64)
-npm run --silent eval:attempts -- --whiten 0.5,0.75 "${dirs[@]}"
+npm run --silent eval:attempts -- --whiten 0.5,0.75 --whiten-shrink 0 "${dirs[@]}"
+
+dirs=()
+[ -f artifacts/models/fmnist-d64/manifest.json ] && dirs+=(artifacts/models/fmnist-d64)
+run wide-full-30 --filters 32,64,64
+run d128-full-30 --dim 128
+npm run --silent eval:attempts -- --whiten 0.75,1 --whiten-shrink 0,1 --section attempts-whitening \
+  "${dirs[@]}"

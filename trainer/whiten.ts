@@ -32,7 +32,7 @@ export interface Whitening {
   eigenvalues: Float64Array;
 }
 
-/** The default shrinkage β of `npm run train` (docs/design.md, "Whitening"). */
+/** The default shrinkage β of `npm run train` (README, "The default encoder"). */
 export const DEFAULT_WHITEN_SHRINK = 1;
 
 /** Name of the encoder layer the transform is folded into (trainer/model.ts). */
