@@ -114,7 +114,8 @@ for (const dir of dirs) {
   if (!m.complete) {
     console.error(
       `eval:attempts: ${dir} is a run still in progress or stopped (${m.history.length} of ` +
-        `${m.config.epochs} epochs); finish it (npm run train -- --resume --out ${dir}) first`,
+        `${m.config.epochs} epochs); finish it first: the command that started it, ` +
+        `${JSON.stringify(m.command ?? 'npm run train')}, with --resume`,
     );
     process.exit(1);
   }

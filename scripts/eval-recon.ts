@@ -92,9 +92,15 @@ const embeddings = tf.tidy(() => {
   const x = pixels.reshape([images.count, height, width, channels]);
   return encoder.predict(x, { batchSize: 500 }) as tf.Tensor2D;
 });
-// The decoder was trained on the raw embedding: undo a whitening folded into the encoder.
+// The decoder was trained on the raw embedding: undo a whitening folded into the encoder, as
+// the manifest records it (a whitening.json it does not name belongs to an earlier encoder/).
+const manifestPath = join(opts.model, 'manifest.json');
+const folded = existsSync(manifestPath)
+  ? (JSON.parse(readFileSync(manifestPath, 'utf8')) as { encoder?: { whitening?: object } }).encoder
+      ?.whitening
+  : undefined;
 const whiteningPath = join(opts.model, 'whitening.json');
-if (existsSync(whiteningPath)) {
+if (folded !== undefined) {
   const whitening = JSON.parse(readFileSync(whiteningPath, 'utf8')) as {
     inverse: number[];
     mean?: number[];

@@ -23,16 +23,27 @@ export interface CheckpointState {
  */
 const AFTER_TRAINING_KEYS = ['epochs', 'whiten', 'whitenShrink'];
 
-/** `identity[key]` as compared on resume: a config without its AFTER_TRAINING_KEYS. */
-function comparable(identity: Record<string, unknown>, key: string): string | undefined {
-  const value = identity[key];
-  if (key !== 'config' || typeof value !== 'object' || value === null) {
-    return JSON.stringify(value);
+/**
+ * The first difference between two identities as `[path, was, now]` (JSON values), leaving out
+ * the config's AFTER_TRAINING_KEYS; undefined when they match.
+ */
+function firstDifference(
+  saved: unknown,
+  now: unknown,
+  path: string[] = [],
+): [string, string | undefined, string | undefined] | undefined {
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (isObject(saved) && isObject(now)) {
+    for (const key of new Set([...Object.keys(saved), ...Object.keys(now)])) {
+      if (path.length === 1 && path[0] === 'config' && AFTER_TRAINING_KEYS.includes(key)) continue;
+      const found = firstDifference(saved[key], now[key], [...path, key]);
+      if (found) return found;
+    }
+    return undefined;
   }
-  const rest = Object.fromEntries(
-    Object.entries(value).filter(([k]) => !AFTER_TRAINING_KEYS.includes(k)),
-  );
-  return JSON.stringify(rest);
+  const [was, is] = [JSON.stringify(saved), JSON.stringify(now)];
+  return was === is ? undefined : [path.join('.'), was, is];
 }
 
 /** Adam's running powers of beta1 and beta2; `setWeights` would recompute them, not restore. */
@@ -76,15 +87,13 @@ export async function loadTrainerCheckpoint(
   identity: Record<string, unknown>,
 ): Promise<TrainerState> {
   const { state: saved, tensors } = loadCheckpoint<CheckpointState>(dir);
-  for (const key of new Set([...Object.keys(identity), ...Object.keys(saved.identity)])) {
-    const was = comparable(saved.identity, key);
-    const now = comparable(identity, key);
-    if (was !== now) {
-      throw new Error(
-        `--resume: the checkpoint in ${dir} has ${key}=${was}, this run has ` +
-          `${key}=${now}; resume with the same options or start a new --out`,
-      );
-    }
+  const difference = firstDifference(saved.identity, identity);
+  if (difference) {
+    const [key, was, now] = difference;
+    throw new Error(
+      `--resume: the checkpoint in ${dir} has ${key}=${was}, this run has ` +
+        `${key}=${now}; resume with the same options or start a new --out`,
+    );
   }
   const state = initTrainerState(config);
   const take = (name: string): tf.Tensor => {

@@ -180,6 +180,12 @@ export async function runTraining(
       `from ${data.file} (sha256 ${data.sha256.slice(0, 12)}…)` +
       (options.catalog === undefined ? '' : `, ${loaded.skipped.length} skipped`),
   );
+  if ((config.whiten ?? 0) > 0 && images.count < config.model.d) {
+    throw new Error(
+      `--whiten ${config.whiten}: the whitening needs at least d=${config.model.d} training ` +
+        `images, there are ${images.count}; pass --whiten 0 or more images`,
+    );
+  }
   const identity = { config: { ...config, epochs: undefined }, data };
   const state = options.resume
     ? await loadTrainerCheckpoint(checkpointDir, config, identity)
@@ -200,19 +206,24 @@ export async function runTraining(
       report.line(epochLine(stats, config.epochs));
       await saveTrainerCheckpoint(checkpointDir, s, identity);
       await saveLayersModel(s.model.encoder, join(out, 'encoder'));
+      // encoder/ is raw again: a whitening of an earlier finish no longer applies to it.
+      rmSync(whitenedPath, { force: true });
       await saveLayersModel(s.model.decoder, join(out, 'decoder'));
       writeManifest(out, options.command, config, backend, loaded, s);
     },
   };
+  const whitenedPath = join(out, 'whitening.json');
   const final = await train(images, config, state, hooks);
   if (final.epoch < config.epochs) return final;
-  const whitenedPath = join(out, 'whitening.json');
-  if ((config.whiten ?? 0) === 0 && existsSync(whitenedPath)) {
-    // A finished run resumed with --whiten 0: back to the raw encoder of the last checkpoint.
-    await saveLayersModel(final.model.encoder, join(out, 'encoder'));
-    rmSync(whitenedPath);
+  if ((config.whiten ?? 0) === 0) {
+    if (existsSync(whitenedPath)) {
+      // A finished run resumed with --whiten 0: back to the raw encoder of the last checkpoint.
+      await saveLayersModel(final.model.encoder, join(out, 'encoder'));
+      rmSync(whitenedPath);
+      report.line('whitening: none, the raw encoder saved to encoder/');
+    }
+    // Complete now, also when an earlier finish failed in its whitening.
     writeManifest(out, options.command, config, backend, loaded, final);
-    report.line('whitening: none, the raw encoder saved to encoder/');
   }
   if ((config.whiten ?? 0) > 0) {
     // The last checkpoint keeps the raw encoder; the saved encoder/ is the whitened one.

@@ -126,4 +126,16 @@ describe('a training run as npm run train performs it', () => {
     const unwhite = (await loadEncoder(out)).predict(x) as tf.Tensor2D;
     expect(unwhite.sub(raw).abs().max().dataSync()[0]).toBeLessThan(1e-5);
   });
+
+  it('refuses a whitening with fewer training images than d before training', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'run-')), 'model');
+    const options = { epochs: 1, batch: 8, dim: 64, seed: 4, lr: 2e-3, out, limit: 40 };
+    await expect(
+      runTraining({ ...options, resume: false, whiten: 1 }, backend, { line: () => {} }),
+    ).rejects.toThrow(
+      '--whiten 1: the whitening needs at least d=64 training images, there are 40; ' +
+        'pass --whiten 0 or more images',
+    );
+    expect(existsSync(join(out, 'checkpoint'))).toBe(false);
+  });
 });

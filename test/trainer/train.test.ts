@@ -119,6 +119,16 @@ describe('training on the wasm backend', () => {
     await expect(loadTrainerCheckpoint(dir, two, { seed: 9 })).rejects.toThrow(
       /the checkpoint .* has seed=1, this run has seed=9/,
     );
+    // The whitening fitted after training is no part of the identity; a difference deeper in
+    // the config is named by its path.
+    const saved = { config: { batchSize: 128, whiten: 0.75, augment: { noiseStd: 0.1 } } };
+    await saveTrainerCheckpoint(dir, first, saved);
+    const refit = { config: { ...saved.config, whiten: 1, whitenShrink: 2 } };
+    expect((await loadTrainerCheckpoint(dir, two, refit)).epoch).toBe(1);
+    const noisier = { config: { ...saved.config, augment: { noiseStd: 0.2 } } };
+    await expect(loadTrainerCheckpoint(dir, two, noisier)).rejects.toThrow(
+      /has config\.augment\.noiseStd=0\.1, this run has config\.augment\.noiseStd=0\.2;/,
+    );
   });
 
   it('refuses labels and mismatched images', async () => {

@@ -262,7 +262,7 @@ function buildProgram(): Command {
     .option(
       '--whiten <alpha>',
       'centred whitening of the embedding fitted after training, exponent α (0: none, 1: full);' +
-        ' on a finished run with --resume, refits it without training',
+        ' a finished run resumed with its own options (--epochs …) is refitted without training',
       decimal('--whiten', 0, 1, '0.5'),
       d.whiten ?? 0,
     )
