@@ -8,7 +8,7 @@
  *
  * all rewritten after every epoch, so that an interrupted run leaves a usable model.
  */
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { type BackendInfo } from './backend.ts';
@@ -69,7 +69,10 @@ export interface RunOptions {
   whiten?: number;
   /** Its shrinkage β. */
   whitenShrink?: number;
-  /** The command line that started the run, recorded in the manifest. */
+  /**
+   * This command line, recorded in the manifest; a resumed run records the commands before it
+   * too, joined by ` && `.
+   */
   command?: string;
   /** A catalog folder to train on instead of Fashion-MNIST (trainer/train-data.ts). */
   catalog?: string;
@@ -187,6 +190,7 @@ export async function runTraining(
     );
   }
   const identity = { config: { ...config, epochs: undefined }, data };
+  const command = options.resume ? commandsSoFar(out, options.command) : options.command;
   const state = options.resume
     ? await loadTrainerCheckpoint(checkpointDir, config, identity)
     : initTrainerState(config);
@@ -209,7 +213,7 @@ export async function runTraining(
       // encoder/ is raw again: a whitening of an earlier finish no longer applies to it.
       rmSync(whitenedPath, { force: true });
       await saveLayersModel(s.model.decoder, join(out, 'decoder'));
-      writeManifest(out, options.command, config, backend, loaded, s);
+      writeManifest(out, command, config, backend, loaded, s);
     },
   };
   const whitenedPath = join(out, 'whitening.json');
@@ -223,7 +227,7 @@ export async function runTraining(
       report.line('whitening: none, the raw encoder saved to encoder/');
     }
     // Complete now, also when an earlier finish failed in its whitening.
-    writeManifest(out, options.command, config, backend, loaded, final);
+    writeManifest(out, command, config, backend, loaded, final);
   }
   if ((config.whiten ?? 0) > 0) {
     // The last checkpoint keeps the raw encoder; the saved encoder/ is the whitened one.
@@ -237,7 +241,7 @@ export async function runTraining(
     await saveLayersModel(final.model.encoder, join(out, 'encoder'));
     const record = whiteningRecord(whitening, images.count);
     writeAtomically(whitenedPath, `${JSON.stringify(record)}\n`);
-    writeManifest(out, options.command, config, backend, loaded, final, images.count);
+    writeManifest(out, command, config, backend, loaded, final, images.count);
     const l = whitening.eigenvalues;
     report.line(
       `whitening: alpha=${config.whiten} shrink=${whitening.shrink} fitted on ` +
@@ -247,6 +251,18 @@ export async function runTraining(
     );
   }
   return final;
+}
+
+/** The commands recorded in `out`'s manifest, then `command` unless it was the last of them. */
+function commandsSoFar(out: string, command: string | undefined): string | undefined {
+  const path = join(out, 'manifest.json');
+  const before = existsSync(path)
+    ? (JSON.parse(readFileSync(path, 'utf8')) as { command?: string }).command
+    : undefined;
+  if (before === undefined || command === undefined) return command ?? before;
+  return before === command || before.endsWith(` && ${command}`)
+    ? before
+    : `${before} && ${command}`;
 }
 
 /**

@@ -32,7 +32,7 @@ describe('a training run as npm run train performs it', () => {
       limit: 160,
       resume: false,
     };
-    await runTraining(options, backend, { line: (l) => lines.push(l) });
+    await runTraining({ ...options, command: 'train A' }, backend, { line: (l) => lines.push(l) });
     for (const f of [
       'encoder/model.json',
       'encoder/weights.bin',
@@ -45,7 +45,7 @@ describe('a training run as npm run train performs it', () => {
     expect(lines.filter((l) => EPOCH_LINE.test(l))).toHaveLength(1);
     await expect(runTraining(options, backend, { line: () => {} })).rejects.toThrow(/--resume/);
 
-    await runTraining({ ...options, epochs: 2, resume: true }, backend, {
+    await runTraining({ ...options, epochs: 2, resume: true, command: 'train B' }, backend, {
       line: (l) => lines.push(l),
     });
     const epochs = lines.filter((l) => EPOCH_LINE.test(l)).map((l) => l.match(EPOCH_LINE)![1]);
@@ -54,6 +54,8 @@ describe('a training run as npm run train performs it', () => {
     const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
     expect(manifest).toMatchObject({
       complete: true,
+      // The command that started the run and the one that resumed it.
+      command: 'train A && train B',
       seed: 3,
       epochsCompleted: 2,
       backend: { name: 'wasm' },
