@@ -23,6 +23,9 @@ import {
   DEFAULT_WHITEN_SHRINK,
   embedImages,
   fitWhitening,
+  readFoldedWhitening,
+  recordMean,
+  type WhiteningRecord,
 } from '../trainer/whiten.ts';
 import { writeSection } from './bench/_report.ts';
 import { exactKnn } from './eval/knn.ts';
@@ -130,23 +133,12 @@ const catalogLabels = loadLabels(dataDir, 'train');
 const queryLabels = loadLabels(dataDir, 'test');
 const counts = labelCounts(catalogLabels, 10);
 
-/** The whitening record a run folded into its encoder (trainer/whiten.ts), if any. */
-interface WhiteningRecord {
-  alpha: number;
-  shrink?: number;
-  d: number;
-  inverse: number[];
-  /** Absent in records written before whitenings were centred. */
-  mean?: number[];
-}
-
 /** y·T⁻¹ + μ for rows y of `x`: the raw embedding of an encoder with `w` folded in. */
 function unwhiten(x: Float32Array, w: WhiteningRecord): Float32Array {
   return tf.tidy(() => {
-    const n = x.length / w.d;
-    const raw = tf.tensor2d(x, [n, w.d]).matMul(tf.tensor2d(w.inverse, [w.d, w.d]));
-    const mean = tf.tensor1d(w.mean ?? new Array<number>(w.d).fill(0));
-    return raw.add(mean).dataSync() as Float32Array;
+    const raw = tf.tensor2d(x, [x.length / w.d, w.d]).matMul(tf.tensor2d(w.inverse, [w.d, w.d]));
+    const mean = recordMean(w);
+    return (mean ? raw.add(tf.tensor1d(mean)) : raw).dataSync() as Float32Array;
   });
 }
 
@@ -183,9 +175,7 @@ for (const dir of dirs) {
   const c = embedImages(encoder, catalog);
   encoder.dispose();
   const name = dir.split('/').filter(Boolean).at(-1)!;
-  const record = m.encoder.whitening
-    ? (JSON.parse(readFileSync(join(dir, m.encoder.whitening.file), 'utf8')) as WhiteningRecord)
-    : undefined;
+  const record = readFoldedWhitening(dir, m.encoder.whitening);
   const whitened = record
     ? ` (whitened ${whiteningLabel(record.alpha, record.shrink, record.mean !== undefined)} ` +
       'in training)'

@@ -18,7 +18,8 @@ import { loadImages, locateFashionMnist } from '../trainer/data/fashion-mnist.ts
 import { loadLabels } from '../trainer/data/labels.ts';
 import { l2Normalize } from '../trainer/model.ts';
 import { evaluateReconstruction } from '../trainer/train.ts';
-import { foldIntoEncoder } from '../trainer/whiten.ts';
+import type { TrainingManifest } from '../trainer/train-run.ts';
+import { foldIntoEncoder, readFoldedWhitening, recordMean } from '../trainer/whiten.ts';
 import { writeSection } from './bench/_report.ts';
 
 /** Neighbours per query for precision@k. */
@@ -50,13 +51,12 @@ function precisionAtK(vectors: tf.Tensor2D, labels: Uint8Array): number {
   return hits / (n * K);
 }
 
-/** One paragraph on how the model was trained, from its `manifest.json`. */
-function readTrainingManifest(modelDir: string): string {
+/** One paragraph on how the model was trained, from its `manifest.json` (`m`, if there is one). */
+function describeTraining(modelDir: string, m: TrainingManifest | undefined): string {
   const path = join(modelDir, 'manifest.json');
-  if (!existsSync(path)) return `No training manifest at ${path}.`;
-  const m = JSON.parse(readFileSync(path, 'utf8'));
-  const speeds = (m.history as { imagesPerSecond: number }[]).map((h) => h.imagesPerSecond);
-  const last = m.history.at(-1);
+  if (m === undefined) return `No training manifest at ${path}.`;
+  const speeds = m.history.map((h) => h.imagesPerSecond);
+  const last = m.history.at(-1)!;
   const held = Math.round(m.data.count * m.config.validationFraction);
   const command =
     m.command ??
@@ -92,30 +92,21 @@ const embeddings = tf.tidy(() => {
   const x = pixels.reshape([images.count, height, width, channels]);
   return encoder.predict(x, { batchSize: 500 }) as tf.Tensor2D;
 });
-// The decoder was trained on the raw embedding: undo a whitening folded into the encoder, as
-// the manifest records it (a whitening.json it does not name belongs to an earlier encoder/).
+// The decoder was trained on the raw embedding: undo a whitening folded into the encoder.
 const manifestPath = join(opts.model, 'manifest.json');
-const folded = existsSync(manifestPath)
-  ? (JSON.parse(readFileSync(manifestPath, 'utf8')) as { encoder?: { whitening?: object } }).encoder
-      ?.whitening
+const manifest = existsSync(manifestPath)
+  ? (JSON.parse(readFileSync(manifestPath, 'utf8')) as TrainingManifest)
   : undefined;
-const whiteningPath = join(opts.model, 'whitening.json');
-if (folded !== undefined) {
-  const whitening = JSON.parse(readFileSync(whiteningPath, 'utf8')) as {
-    inverse: number[];
-    mean?: number[];
-  };
-  // y ↦ y·T⁻¹ + μ (records written before centring have no mean).
-  const mean = whitening.mean === undefined ? undefined : Float32Array.from(whitening.mean);
-  foldIntoEncoder(encoder, Float32Array.from(whitening.inverse), mean);
-}
+const whitening = readFoldedWhitening(opts.model, manifest?.encoder.whitening);
+if (whitening)
+  foldIntoEncoder(encoder, Float32Array.from(whitening.inverse), recordMean(whitening));
 const config = { height, width, channels, d: 0, filters: [], decoderHidden: 0 };
 const mse = evaluateReconstruction({ config, encoder, decoder }, images);
 const pEmbed = precisionAtK(embeddings, labels);
 const pRaw = precisionAtK(pixels, labels);
 const d = embeddings.shape[1];
 
-const training = readTrainingManifest(opts.model);
+const training = describeTraining(opts.model, manifest);
 const markdown = [
   `Model: \`${opts.model}\` (d=${d}), on the ${images.count} test images ` +
     `(t10k-images-idx3-ubyte.gz, sha256 ${images.sha256.slice(0, 12)}…), wasm backend.`,

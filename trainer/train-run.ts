@@ -200,6 +200,7 @@ export async function runTraining(
       `${state.model.encoder.countParams()} + ${state.model.decoder.countParams()} parameters`,
   );
 
+  const whitenedPath = join(out, 'whitening.json');
   const hooks: TrainHooks = {
     onBatch: (done, total, loss) => {
       if (done === 1) report.epochStart?.(state.epoch + 1, total);
@@ -216,10 +217,9 @@ export async function runTraining(
       writeManifest(out, command, config, backend, loaded, s);
     },
   };
-  const whitenedPath = join(out, 'whitening.json');
   const final = await train(images, config, state, hooks);
   if (final.epoch < config.epochs) return final;
-  if ((config.whiten ?? 0) === 0) {
+  if (!((config.whiten ?? 0) > 0)) {
     if (existsSync(whitenedPath)) {
       // A finished run resumed with --whiten 0: back to the raw encoder of the last checkpoint.
       await saveLayersModel(final.model.encoder, join(out, 'encoder'));
@@ -228,8 +228,7 @@ export async function runTraining(
     }
     // Complete now, also when an earlier finish failed in its whitening.
     writeManifest(out, command, config, backend, loaded, final);
-  }
-  if ((config.whiten ?? 0) > 0) {
+  } else {
     // The last checkpoint keeps the raw encoder; the saved encoder/ is the whitened one.
     const whitening = fitWhitening(
       embedImages(final.model.encoder, images),

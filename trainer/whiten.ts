@@ -2,17 +2,19 @@
  * Partial, shrunk whitening of the embedding, fitted after training on the training images'
  * embeddings (no labels): the final step of `npm run train` when `whiten` α > 0.
  *
- * With μ the mean of the raw embeddings X `[n, d]`, C = (X − μ)ᵀ(X − μ) / n their covariance and
- * C = V·Λ·Vᵀ its eigen-decomposition, the transform is T = V·(Λ + ε)^(−α/2)·Vᵀ (symmetric,
- * d × d) with ε = β·mean(Λ), and the whitened embedding is (f(x) − μ)·T. Centring removes the
- * direction all embeddings share, which otherwise adds the same amount to every cosine; α = 1
- * and β = 0 whiten fully (T·C·T = I), and α < 1 or β > 0 shrink the few dominant directions,
- * which otherwise decide most cosine similarities, towards the others without blowing up the
- * weakest, noisiest ones. The affine map is folded into the encoder's last (linear) layer:
- * kernel·T and (bias − μ)·T, so that the exported encoder has the same layers and cost. The
- * decoder was trained on the raw embedding f(x) = ((f(x) − μ)·T)·T⁻¹ + μ; T⁻¹ and μ are kept
- * for it.
+ * With μ the mean of the raw embeddings X `[n, d]`, C = (X − μ)ᵀ(X − μ) / n their
+ * covariance and C = V·Λ·Vᵀ its eigen-decomposition, the transform is
+ * T = V·(Λ + ε)^(−α/2)·Vᵀ (symmetric, d × d) with ε = β·mean(Λ), and the whitened
+ * embedding is (f(x) − μ)·T. Centring removes the direction all embeddings share, which
+ * otherwise adds the same amount to every cosine; α = 1 and β = 0 whiten fully (T·C·T = I),
+ * and α < 1 or β > 0 shrink the few dominant directions, which otherwise decide most cosine
+ * similarities, towards the others without blowing up the weakest, noisiest ones. The affine
+ * map is folded into the encoder's last (linear) layer: kernel·T and (bias − μ)·T, so that the
+ * exported encoder has the same layers and cost. The decoder was trained on the raw embedding
+ * f(x) = ((f(x) − μ)·T)·T⁻¹ + μ; T⁻¹ and μ are kept for it.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 
 /** A fitted whitening: both transforms Float32Array, size d·d, row-major, symmetric. */
@@ -252,8 +254,21 @@ export function embedImages(
 /** `whitening.json` of a model directory: what was fitted, and T⁻¹ for the decoder. */
 export const WHITENING_FORMAT = 'fashion-similarity/whitening@1';
 
+/** `whitening.json`: records written before whitenings were centred have no shrink and mean. */
+export interface WhiteningRecord {
+  format: string;
+  alpha: number;
+  shrink?: number;
+  d: number;
+  images: number;
+  note: string;
+  eigenvalues: number[];
+  mean?: number[];
+  inverse: number[];
+}
+
 /** The JSON record of a fitted whitening (`images`: how many embeddings it was fitted on). */
-export function whiteningRecord(w: Whitening, images: number): object {
+export function whiteningRecord(w: Whitening, images: number): WhiteningRecord {
   return {
     format: WHITENING_FORMAT,
     alpha: w.alpha,
@@ -265,4 +280,22 @@ export function whiteningRecord(w: Whitening, images: number): object {
     mean: Array.from(w.mean),
     inverse: Array.from(w.inverse),
   };
+}
+
+/**
+ * The whitening folded into the encoder of the training directory `dir`, as its manifest names
+ * it (`named`: the manifest's `encoder.whitening`): a whitening.json the manifest does not name
+ * belongs to an earlier encoder/. Undefined when none is folded in.
+ */
+export function readFoldedWhitening(
+  dir: string,
+  named: { file: string } | undefined,
+): WhiteningRecord | undefined {
+  if (named === undefined) return undefined;
+  return JSON.parse(readFileSync(join(dir, named.file), 'utf8')) as WhiteningRecord;
+}
+
+/** The offset μ of a record's inverse y ↦ y·T⁻¹ + μ (undefined: an uncentred record). */
+export function recordMean(r: WhiteningRecord): Float32Array | undefined {
+  return r.mean === undefined ? undefined : Float32Array.from(r.mean);
 }
